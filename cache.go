@@ -1,0 +1,186 @@
+package depend
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Slot states. A slot moves empty -> building -> ready, or through waited
+// when another goroutine is blocked on it, and goes back to empty only when
+// its table is reset for reuse.
+const (
+	slotEmpty uint32 = iota
+	slotBuilding
+	slotWaited // building, and at least one waiter holds slot.wait
+	slotReady
+)
+
+// slot caches one Scoped provider's value for one Scope. It is a
+// single-flight cell: the goroutine that moves it out of empty builds the
+// value; every other one reads it or waits.
+type slot struct {
+	state atomic.Uint32
+	val   any           // written once by the builder before state becomes ready
+	err   error         // likewise
+	wait  chan struct{} // made by the first waiter and closed by the builder; guarded by Scope.mu
+}
+
+// table is a Scope's cache: one slot per provider id, so a lookup is an index
+// and not a map access. Tables are pooled per Container; reset clears only
+// the slots a request touched, so its cost does not grow with the number of
+// registered providers.
+type table struct {
+	slots    []slot
+	touched  []int32      // ids of slots that left empty, in [0, n)
+	n        atomic.Int32 // number of touched ids
+	cleanups []cleanup    // in creation order; guarded by Scope.mu
+}
+
+func newTable(n int) *table {
+	return &table{slots: make([]slot, n), touched: make([]int32, n)}
+}
+
+func (t *table) touch(id int) {
+	t.touched[t.n.Add(1)-1] = int32(id)
+}
+
+// reset makes t ready for another Scope. No goroutine may use t any more.
+func (t *table) reset() {
+	for _, id := range t.touched[:t.n.Load()] {
+		sl := &t.slots[id]
+		sl.state.Store(slotEmpty)
+		sl.val, sl.err, sl.wait = nil, nil, nil
+	}
+	t.n.Store(0)
+	clear(t.cleanups)
+	t.cleanups = t.cleanups[:0]
+}
+
+// cached returns p's value in s, building it if this is the first use.
+func (s *Scope) cached(t *table, p *provider) (v any, err error) {
+	sl := &t.slots[p.id]
+	if sl.state.Load() == slotReady {
+		return sl.val, sl.err
+	}
+	if !sl.state.CompareAndSwap(slotEmpty, slotBuilding) {
+		return s.await(sl, p)
+	}
+	t.touch(p.id)
+	done := false
+	defer func() {
+		if !done { // the provider called runtime.Goexit
+			sl.err = &BuildError{p.out, errGoexit}
+			s.publish(sl)
+		}
+	}()
+	v, err = s.build(p, false)
+	sl.val, sl.err = v, err
+	done = true
+	s.publish(sl)
+	return v, err
+}
+
+var errGoexit = fmt.Errorf("provider called runtime.Goexit")
+
+// publish marks sl ready and wakes its waiters.
+func (s *Scope) publish(sl *slot) {
+	if sl.state.Swap(slotReady) == slotWaited {
+		s.mu.Lock()
+		close(sl.wait)
+		s.mu.Unlock()
+	}
+}
+
+// await blocks until another goroutine has built sl or s's context is done.
+func (s *Scope) await(sl *slot, p *provider) (any, error) {
+	s.mu.Lock()
+	for {
+		st := sl.state.Load()
+		if st == slotReady {
+			s.mu.Unlock()
+			return sl.val, sl.err
+		}
+		if st == slotWaited || sl.state.CompareAndSwap(slotBuilding, slotWaited) {
+			break
+		}
+	}
+	if sl.wait == nil {
+		sl.wait = make(chan struct{})
+	}
+	wait := sl.wait
+	s.mu.Unlock()
+	select {
+	case <-wait:
+		return sl.val, sl.err
+	case <-s.done:
+		return nil, &BuildError{p.out, fmt.Errorf("waiting for another goroutine to build it: %w", s.ctx.Err())}
+	}
+}
+
+// singleton caches one Singleton provider's value for its Container. Unlike
+// a slot it does not keep errors: a failed build is retried by the next
+// use, as database/sql retries a failed connection.
+type singleton struct {
+	ready atomic.Bool
+	val   any        // written once before ready is set
+	mu    sync.Mutex // guards flight
+	// flight is the build in progress, or nil.
+	flight *flight
+}
+
+// flight is one build of a Singleton. val and err are written before wait
+// is closed and read only after.
+type flight struct {
+	wait chan struct{}
+	val  any
+	err  error
+}
+
+func (c *singleton) get(s *Scope, p *provider) (any, error) {
+	if c.ready.Load() {
+		return c.val, nil
+	}
+	c.mu.Lock()
+	if c.ready.Load() {
+		c.mu.Unlock()
+		return c.val, nil
+	}
+	if f := c.flight; f != nil {
+		c.mu.Unlock()
+		select {
+		case <-f.wait:
+			return f.val, f.err
+		case <-s.done:
+			return nil, &BuildError{p.out, fmt.Errorf("waiting for another goroutine to build it: %w", s.ctx.Err())}
+		}
+	}
+	if err := s.ctx.Err(); err != nil {
+		c.mu.Unlock()
+		return nil, &BuildError{p.out, fmt.Errorf("not started: %w", err)}
+	}
+	f := &flight{wait: make(chan struct{})}
+	c.flight = f
+	c.mu.Unlock()
+	return c.run(s, p, f)
+}
+
+func (c *singleton) run(s *Scope, p *provider, f *flight) (any, error) {
+	done := false
+	defer func() {
+		if !done {
+			f.err = &BuildError{p.out, errGoexit}
+		}
+		c.mu.Lock()
+		if f.err == nil {
+			c.val = f.val
+			c.ready.Store(true)
+		}
+		c.flight = nil
+		c.mu.Unlock()
+		close(f.wait)
+	}()
+	f.val, f.err = s.build(p, true)
+	done = true
+	return f.val, f.err
+}

@@ -1,0 +1,248 @@
+package depend
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Container holds the providers of an application and its Singletons.
+//
+// Register every provider with Provide before the first NewScope or Handler;
+// from then on the graph is compiled and sealed, and the Container is safe for
+// concurrent use.
+type Container struct {
+	mu        sync.Mutex                 // guards providers, byType, seal and Singleton cleanups
+	providers []*provider                // by id; append-only until sealed, then immutable
+	byType    map[reflect.Type]*provider // provided type (and As interfaces) -> provider; immutable once sealed
+	sealed    atomic.Bool                // set under mu once the graph is compiled
+	closed    atomic.Bool                // set under mu by Close
+	cleanups  []cleanup                  // Singleton cleanups in creation order; guarded by mu
+	singles   []singleton                // by provider id, sized at seal; each guards itself
+	tables    sync.Pool                  // of *table, sized at seal
+	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
+}
+
+// New returns an empty Container. It is safe for concurrent use once sealed.
+func New() *Container {
+	return &Container{byType: make(map[reflect.Type]*provider)}
+}
+
+// Lifetime says how long a provided value lives and who shares it. A
+// Lifetime is an Option: pass NoCache or Singleton to Provide. Lifetimes are
+// constants and safe for concurrent use.
+type Lifetime uint8
+
+const (
+	// Scoped is the default lifetime: the value is built at most once per
+	// Scope (per request) and shared by everything in that Scope.
+	Scoped Lifetime = iota
+	// NoCache makes the provider run for every use; its value is never
+	// shared, not even within one request.
+	NoCache
+	// Singleton builds the value at most once per Container, lazily and safely
+	// under concurrency, and shares it with every Scope. Its cleanup runs at
+	// Container.Close. A Singleton may depend only on other Singletons.
+	Singleton
+)
+
+// String returns the lifetime's name as used in messages and graphs.
+func (l Lifetime) String() string {
+	switch l {
+	case Scoped:
+		return "scoped"
+	case NoCache:
+		return "nocache"
+	case Singleton:
+		return "singleton"
+	}
+	return fmt.Sprintf("Lifetime(%d)", uint8(l))
+}
+
+func (l Lifetime) apply(o *options) error {
+	if o.lifetimeSet && o.lifetime != l {
+		return fmt.Errorf("options %v and %v contradict each other; pass at most one lifetime: %w", o.lifetime, l, ErrBadProvider)
+	}
+	o.lifetime, o.lifetimeSet = l, true
+	return nil
+}
+
+// Option configures one Provide call. Options are immutable values and safe
+// for concurrent use.
+type Option interface {
+	apply(*options) error
+}
+
+type options struct {
+	lifetime    Lifetime
+	lifetimeSet bool
+	as          []reflect.Type
+}
+
+type asOption struct{ iface reflect.Type }
+
+func (a asOption) apply(o *options) error {
+	o.as = append(o.as, a.iface)
+	return nil
+}
+
+// As returns an Option that makes a provider of a concrete type also provide
+// the interface I, so parameters of type I get the same value (and the same
+// cache entry) as parameters of the concrete type. It is safe for
+// concurrent use.
+func As[I any]() Option { return asOption{reflect.TypeFor[I]()} }
+
+// Fresh asks for a value of T built anew at this use site only, as FastAPI's
+// Depends(f, use_cache=False) does. Declare a provider or handler parameter of
+// type Fresh[T]; Value holds the new value.
+//
+// The fresh value neither comes from nor goes into the request cache, and a
+// cleanup it returns still runs when the Scope closes. T's own dependencies
+// still come from the cache. FastAPI differs in one detail: when nothing in
+// the request has used the cached slot yet, its no-cache call fills the slot,
+// so a later cached use sees the "fresh" value. depend never does that, so a
+// cached T and a Fresh[T] are always distinct values, whatever the order in
+// which they are resolved; reordering parameters cannot change behaviour.
+//
+// A Fresh value is safe for concurrent use as far as T is.
+type Fresh[T any] struct{ Value T }
+
+func (Fresh[T]) freshOf() reflect.Type { return reflect.TypeFor[T]() }
+
+func (Fresh[T]) wrap(v any) any {
+	t, _ := v.(T)
+	return Fresh[T]{Value: t}
+}
+
+// freshMarker is implemented by every Fresh[T].
+type freshMarker interface {
+	freshOf() reflect.Type
+	wrap(v any) any
+}
+
+var (
+	freshMarkerType = reflect.TypeFor[freshMarker]()
+	errorType       = reflect.TypeFor[error]()
+	contextType     = reflect.TypeFor[context.Context]()
+	scopeType       = reflect.TypeFor[*Scope]()
+	requestType     = reflect.TypeFor[*http.Request]()
+	writerType      = reflect.TypeFor[http.ResponseWriter]()
+)
+
+// Provide registers fn as the provider of the type of its first result. fn's
+// parameters are its dependencies. The accepted result shapes are T,
+// (T, error), (T, cleanup) and (T, cleanup, error), where cleanup is one of
+// func(), func() error, func(error) or func(error) error; the forms that take
+// an error learn how the request ended (nil on success).
+//
+// Without options the value is Scoped: built at most once per Scope. Pass
+// NoCache, Singleton or As.
+//
+// fn may also be a typed provider made by Func0 to Func6, which is called
+// without reflection. Provide is safe for concurrent use, and fails with
+// ErrSealed once the Container has been sealed by NewScope or Handler.
+func (c *Container) Provide(fn any, opts ...Option) error {
+	p, err := newProvider(fn, opts)
+	if err != nil {
+		return publicError(err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sealed.Load() {
+		return publicError(fmt.Errorf("Provide %s: register every provider before the first NewScope or Handler: %w", p, ErrSealed))
+	}
+	for _, t := range p.provides() {
+		if prev := c.byType[t]; prev != nil {
+			return publicError(fmt.Errorf("Provide %s: %v is already provided by %s; remove one of them or give them distinct types: %w", p, t, prev, ErrAlreadyProvided))
+		}
+	}
+	p.id = len(c.providers)
+	c.providers = append(c.providers, p)
+	for _, t := range p.provides() {
+		c.byType[t] = p
+	}
+	return nil
+}
+
+// Resolve returns the value of T in the Scope s, building it and what it
+// depends on as needed. T may be any provided type, context.Context, *Scope or
+// Fresh[U]. Resolve is safe for concurrent use.
+func Resolve[T any](s *Scope) (T, error) {
+	v, err := s.resolveType(reflect.TypeFor[T]())
+	t, _ := v.(T)
+	return t, err
+}
+
+// Invoke calls fn with its parameters resolved in the Scope. If fn's last
+// result is an error, Invoke returns it; other results are discarded. A panic
+// in fn itself is not recovered: it propagates to the caller, and the Scope
+// stays usable and closable. Invoke is safe for concurrent use.
+func (s *Scope) Invoke(fn any) error {
+	call, err := s.c.invokeCall(fn)
+	if err != nil {
+		return publicError(err)
+	}
+	if err := s.enter(); err != nil {
+		return publicError(err)
+	}
+	defer s.leave()
+	args, err := s.args(call.deps, call.in)
+	if err != nil {
+		return publicError(err)
+	}
+	out := reflect.ValueOf(fn).Call(args)
+	if call.errOut {
+		if err, _ := out[len(out)-1].Interface().(error); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// call is a compiled function signature: its dependencies and results.
+type call struct {
+	in     []reflect.Type
+	deps   []dep
+	errOut bool // the last result is an error
+}
+
+func (c *Container) invokeCall(fn any) (*call, error) {
+	t := reflect.TypeOf(fn)
+	if cached, ok := c.invokes.Load(t); ok {
+		return cached.(*call), nil
+	}
+	if t == nil || t.Kind() != reflect.Func || reflect.ValueOf(fn).IsNil() {
+		return nil, fmt.Errorf("Invoke(%v): want a func whose parameters are the dependencies to resolve: %w", t, ErrBadProvider)
+	}
+	if t.IsVariadic() {
+		return nil, fmt.Errorf("Invoke(%v): variadic funcs are not supported: %w", t, ErrBadProvider)
+	}
+	c.seal()
+	cl := &call{in: params(t), errOut: t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType}
+	cl.deps = c.link(cl.in)
+	c.invokes.Store(t, cl)
+	return cl, nil
+}
+
+func params(t reflect.Type) []reflect.Type {
+	in := make([]reflect.Type, t.NumIn())
+	for i := range in {
+		in[i] = t.In(i)
+	}
+	return in
+}
+
+// funcName names a func for messages: its package-qualified name and where it
+// is declared.
+func funcName(fn reflect.Value) string {
+	f := runtime.FuncForPC(fn.Pointer())
+	if f == nil {
+		return fn.Type().String()
+	}
+	file, line := f.FileLine(fn.Pointer())
+	return fmt.Sprintf("%s (%s:%d)", f.Name(), file, line)
+}

@@ -1,0 +1,334 @@
+package depend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+)
+
+// Scope is one request's cache: each Scoped provider runs at most once in it,
+// however many parameters, providers and goroutines ask for its value.
+// Values with cleanups are torn down, newest first, when the Scope closes.
+//
+// A Scope is safe for concurrent use. Close it when the request ends; after
+// Close every method returns ErrScopeClosed.
+type Scope struct {
+	c    *Container
+	ctx  context.Context
+	done <-chan struct{} // ctx.Done(), read once
+	req  *http.Request
+	w    http.ResponseWriter
+
+	table  atomic.Pointer[table] // nil once released to the pool
+	active atomic.Int32          // calls in flight, Close included; the table lives while > 0
+	closed atomic.Bool           // set under mu by Close
+
+	mu    sync.Mutex // guards table.cleanups, the slots' wait channels and cause
+	cause error      // how the request ended, passed to func(error) cleanups
+}
+
+// NewScope opens a Scope, one request's cache, whose providers see ctx as
+// their context.Context. A nil ctx means context.Background(). The first call
+// seals the Container: Provide fails from then on. NewScope is safe for
+// concurrent use.
+func (c *Container) NewScope(ctx context.Context) *Scope {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c.seal()
+	s := &Scope{c: c, ctx: ctx, done: ctx.Done()}
+	s.table.Store(c.tables.Get().(*table))
+	return s
+}
+
+// Context returns the context the Scope's providers see. It is safe for
+// concurrent use.
+func (s *Scope) Context() context.Context { return s.ctx }
+
+// enter registers a call in flight, so the table outlives it.
+func (s *Scope) enter() error {
+	s.active.Add(1)
+	if s.closed.Load() {
+		s.leave()
+		return ErrScopeClosed
+	}
+	if s.c.closed.Load() {
+		s.leave()
+		return ErrContainerClosed
+	}
+	return nil
+}
+
+// leave ends a call; the last one out of a closed Scope returns its table to
+// the pool.
+func (s *Scope) leave() {
+	if s.active.Add(-1) == 0 && s.closed.Load() {
+		if t := s.table.Swap(nil); t != nil {
+			t.reset()
+			s.c.tables.Put(t)
+		}
+	}
+}
+
+func (s *Scope) resolveType(t reflect.Type) (any, error) {
+	if err := s.enter(); err != nil {
+		return nil, publicError(fmt.Errorf("resolve %v: %w", t, err))
+	}
+	defer s.leave()
+	d, ok := s.c.lookup(t)
+	if !ok {
+		d = s.c.depFor(t)
+	}
+	v, err := s.resolve(d)
+	if err != nil {
+		return nil, publicError(err)
+	}
+	return v, nil
+}
+
+// lookup finds the provider of t without building a dep for builtins.
+func (c *Container) lookup(t reflect.Type) (dep, bool) {
+	if p := c.byType[t]; p != nil {
+		return dep{kind: depProvider, typ: t, p: p}, true
+	}
+	return dep{}, false
+}
+
+// resolve returns the value for one compiled parameter.
+func (s *Scope) resolve(d dep) (any, error) {
+	switch d.kind {
+	case depProvider:
+		return s.get(d.p)
+	case depFresh:
+		v, err := s.build(d.p, false)
+		if err != nil {
+			return nil, err
+		}
+		return d.fresh.wrap(v), nil
+	case depContext:
+		return s.ctx, nil
+	case depScope:
+		return s, nil
+	case depRequest:
+		if s.req == nil {
+			return nil, errNotHTTP(d.typ)
+		}
+		return s.req, nil
+	case depWriter:
+		if s.w == nil {
+			return nil, errNotHTTP(d.typ)
+		}
+		return s.w, nil
+	}
+	return nil, &GraphError{Err: ErrNotProvided, Path: []reflect.Type{d.typ}, Detail: fmt.Sprintf("nothing provides %v; register a provider for it with Provide", d.typ)}
+}
+
+func errNotHTTP(t reflect.Type) error {
+	return fmt.Errorf("%v exists only in a Scope opened by Handler or Middleware: %w", t, ErrNotProvided)
+}
+
+// get returns p's value according to its lifetime.
+func (s *Scope) get(p *provider) (any, error) {
+	switch p.life {
+	case Scoped:
+		return s.cached(s.table.Load(), p)
+	case Singleton:
+		return s.c.singles[p.id].get(s, p)
+	}
+	return s.build(p, false)
+}
+
+// build calls p's provider once. Its cleanup is owned by the Container for a
+// Singleton and by s otherwise. A panic becomes a PanicError.
+func (s *Scope) build(p *provider, single bool) (v any, err error) {
+	if p.broken != nil {
+		return nil, &BuildError{p.out, p.broken}
+	}
+	if !single {
+		select {
+		case <-s.done:
+			return nil, &BuildError{p.out, fmt.Errorf("not started: %w", s.ctx.Err())}
+		default:
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, &BuildError{p.out, &PanicError{Value: r, Stack: debug.Stack()}}
+		}
+	}()
+	var cl any
+	if p.typed != nil {
+		v, err = p.typed.call(s, p.deps)
+	} else {
+		v, cl, err = s.callReflect(p)
+	}
+	if cl != nil {
+		if cerr := s.own(single, cleanup{p.out, cl}); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return nil, &BuildError{p.out, err}
+	}
+	return v, nil
+}
+
+func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {
+	args, err := s.args(p.deps, p.in)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := p.fn.Call(args)
+	if p.errOut {
+		err, _ = out[len(out)-1].Interface().(error)
+	}
+	if p.cleanup != nil && !out[1].IsNil() {
+		cl = out[1].Convert(p.cleanup).Interface()
+	}
+	return out[0].Interface(), cl, err
+}
+
+// args resolves parameters for a reflective call.
+func (s *Scope) args(deps []dep, in []reflect.Type) ([]reflect.Value, error) {
+	args := make([]reflect.Value, len(deps))
+	for i, d := range deps {
+		v, err := s.resolve(d)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			args[i] = reflect.Zero(in[i])
+		} else {
+			args[i] = reflect.ValueOf(v)
+		}
+	}
+	return args, nil
+}
+
+// cleanup is one registered teardown: fn is one of the canonical cleanup
+// func types.
+type cleanup struct {
+	typ reflect.Type
+	fn  any
+}
+
+// run calls the cleanup; a panic becomes an error and the next one still runs.
+func (c cleanup) run(cause error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+		if err != nil {
+			err = fmt.Errorf("cleanup %v: %w", c.typ, err)
+		}
+	}()
+	switch f := c.fn.(type) {
+	case func():
+		f()
+	case func() error:
+		return f()
+	case func(error):
+		f(cause)
+	case func(error) error:
+		return f(cause)
+	}
+	return nil
+}
+
+// own registers a cleanup with its owner. If the owner has already closed,
+// the cleanup runs at once and the value must not be used.
+func (s *Scope) own(single bool, cl cleanup) error {
+	if single {
+		return s.c.own(cl)
+	}
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return errors.Join(ErrScopeClosed, cl.run(ErrScopeClosed))
+	}
+	t := s.table.Load()
+	t.cleanups = append(t.cleanups, cl)
+	s.mu.Unlock()
+	return nil
+}
+
+func (c *Container) own(cl cleanup) error {
+	c.mu.Lock()
+	if c.closed.Load() {
+		c.mu.Unlock()
+		return errors.Join(ErrContainerClosed, cl.run(nil))
+	}
+	c.cleanups = append(c.cleanups, cl)
+	c.mu.Unlock()
+	return nil
+}
+
+// Close ends the request: it runs the cleanups of the values built in the
+// Scope, newest first, and returns their errors joined. A cleanup that panics
+// becomes an error and the others still run. Cleanups that take an error get
+// the cause recorded by CloseWithError, or nil. Close is idempotent and safe
+// for concurrent use; values still being built when it is called are torn
+// down as soon as they are done.
+func (s *Scope) Close() error { return s.CloseWithError(nil) }
+
+// CloseWithError is Close for a request that ended with cause: cleanups of
+// the form func(error) or func(error) error receive it, so a transaction can
+// roll back instead of committing. A nil cause keeps any cause recorded
+// earlier. It is safe for concurrent use.
+func (s *Scope) CloseWithError(cause error) error {
+	s.active.Add(1)
+	defer s.leave()
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed.Store(true)
+	if cause != nil {
+		s.cause = cause
+	}
+	cause = s.cause
+	cleanups := s.table.Load().cleanups
+	s.mu.Unlock()
+	return runCleanups(cleanups, cause)
+}
+
+// setCause records how the request ended, unless something already did.
+func (s *Scope) setCause(err error) {
+	s.mu.Lock()
+	if s.cause == nil {
+		s.cause = err
+	}
+	s.mu.Unlock()
+}
+
+func runCleanups(cleanups []cleanup, cause error) error {
+	var errs []error
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		if err := cleanups[i].run(cause); err != nil {
+			errs = append(errs, publicError(err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close runs the Singletons' cleanups, newest first, and returns their errors
+// joined. Scopes opened from c fail with ErrContainerClosed afterwards. Close
+// is idempotent and safe for concurrent use; close the Scopes first.
+func (c *Container) Close() error {
+	c.mu.Lock()
+	if c.closed.Load() {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed.Store(true)
+	cleanups := c.cleanups
+	c.cleanups = nil
+	c.mu.Unlock()
+	return runCleanups(cleanups, nil)
+}
