@@ -885,3 +885,17 @@ func TestLifetimeString(t *testing.T) {
 		assert.Equal(t, want, l.String())
 	}
 }
+
+func TestValidateWhileServing(t *testing.T) {
+	c := graph(t, newCounter())
+	s := scope(t, c)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			assert.NoError(t, c.Validate())
+			_, err := depend.Resolve[*Service](s)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+}
