@@ -190,6 +190,9 @@ func (s *Scope) Invoke(fn any) error {
 		return publicError(err)
 	}
 	defer s.leave()
+	if call.erased != nil {
+		return s.invokeErased(call, funcWord(fn))
+	}
 	args, err := s.args(call.deps, call.in)
 	if err != nil {
 		return publicError(err)
@@ -203,16 +206,28 @@ func (s *Scope) Invoke(fn any) error {
 	return nil
 }
 
+// invokeErased is Invoke for a func of an erasable shape: no reflection and
+// no allocation.
+func (s *Scope) invokeErased(call *call, fn word) error {
+	var args [maxWords]word
+	if err := s.words(call.deps, &args); err != nil {
+		return publicError(err)
+	}
+	_, err := call.erased.call(fn, &args)
+	return err
+}
+
 // call is a compiled function signature: its dependencies and results.
 type call struct {
 	in     []reflect.Type
 	deps   []dep
-	errOut bool // the last result is an error
+	errOut bool    // the last result is an error
+	erased *erased // non-nil if the func can be called shape-erased
 }
 
 func (c *Container) invokeCall(fn any) (*call, error) {
 	t := reflect.TypeOf(fn)
-	if cached, ok := c.invokes.Load(t); ok {
+	if cached, ok := c.invokes.Load(t); ok && funcWord(fn) != nil {
 		return cached.(*call), nil
 	}
 	if t == nil || t.Kind() != reflect.Func || reflect.ValueOf(fn).IsNil() {
@@ -222,7 +237,7 @@ func (c *Container) invokeCall(fn any) (*call, error) {
 		return nil, fmt.Errorf("Invoke(%v): variadic funcs are not supported: %w", t, ErrBadProvider)
 	}
 	c.seal()
-	cl := &call{in: params(t), errOut: t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType}
+	cl := &call{in: params(t), errOut: t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType, erased: newErased(t)}
 	cl.deps = c.link(cl.in)
 	c.invokes.Store(t, cl)
 	return cl, nil

@@ -14,7 +14,9 @@ type provider struct {
 	id      int
 	name    string // the func and where it is declared, for messages
 	fn      reflect.Value
-	typed   Provider // nil: called through reflection
+	typed   Provider // nil: called through erased or reflection
+	erased  *erased  // nil: called through typed or reflection
+	word    word     // the func value, for an erased call
 	out     reflect.Type
 	in      []reflect.Type
 	as      []reflect.Type
@@ -98,6 +100,9 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 	}
 	if t.IsVariadic() {
 		return nil, fmt.Errorf("Provide %s: variadic providers are not supported; take a slice instead: %w", p, ErrBadProvider)
+	}
+	if p.typed == nil {
+		p.erased, p.word = newErased(t), funcWord(fn)
 	}
 	for _, i := range p.as {
 		if i.Kind() != reflect.Interface {

@@ -162,9 +162,12 @@ func (s *Scope) build(p *provider, single bool) (v any, err error) {
 		}
 	}()
 	var cl any
-	if p.typed != nil {
+	switch {
+	case p.typed != nil:
 		v, err = p.typed.call(s, p.deps)
-	} else {
+	case p.erased != nil:
+		v, err = s.callErased(p.erased, p.word, p.deps)
+	default:
 		v, cl, err = s.callReflect(p)
 	}
 	if cl != nil {
@@ -176,6 +179,15 @@ func (s *Scope) build(p *provider, single bool) (v any, err error) {
 		return nil, &BuildError{p.out, err}
 	}
 	return v, nil
+}
+
+// callErased resolves deps and calls fn, of e's shape, directly.
+func (s *Scope) callErased(e *erased, fn word, deps []dep) (any, error) {
+	var args [maxWords]word
+	if err := s.words(deps, &args); err != nil {
+		return nil, err
+	}
+	return e.call(fn, &args)
 }
 
 func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {

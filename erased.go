@@ -1,0 +1,231 @@
+package depend
+
+import (
+	"reflect"
+	"unsafe"
+)
+
+// Code in this file is the second fast path: a shape-erased direct call for
+// plain funcs (providers given to Provide and funcs given to Invoke) whose
+// signatures are made of pointer words only, which is what most Go wiring
+// looks like: func(*Pool, *Logger) (*Tx, error), func(context.Context) *ID.
+//
+// Go's calling convention assigns arguments and results by their machine
+// shape: a pointer is one pointer word and an interface two, in registers or
+// on the stack alike. So a func(*Pool, *Logger) (*Tx, error) has the shape of
+// a func(word, word) (word, error), where word is unsafe.Pointer, and can be
+// called as one, directly, without reflect.Value.Call and without
+// allocating. Every other signature (value parameters, interfaces other than
+// context.Context and http.ResponseWriter, Fresh, cleanups, more than
+// maxWords words) keeps the reflective call, which is the safe fallback.
+
+type word = unsafe.Pointer
+
+// maxWords bounds the parameter words of an erased call: it covers up to six
+// pointers, or a context and four pointers.
+const maxWords = 6
+
+// outShape is the result list of an erased func.
+type outShape uint8
+
+const (
+	outNone     outShape = iota // func(...)
+	outErr                      // func(...) error
+	outWord                     // func(...) *T
+	outWordErr                  // func(...) (*T, error)
+	outUnerased                 // not erasable
+)
+
+// erased is the compiled shape of an erasable signature. It is immutable.
+type erased struct {
+	out  outShape
+	typ  word // the type word of the first result, to box it into an any
+	args int  // parameter words
+}
+
+// newErased returns the shape of fn's type t, or nil if t is not erasable.
+func newErased(t reflect.Type) *erased {
+	e := &erased{out: resultShape(t)}
+	if e.out == outUnerased || t.IsVariadic() {
+		return nil
+	}
+	for i := range t.NumIn() {
+		n := paramWords(t.In(i))
+		if n == 0 {
+			return nil
+		}
+		e.args += n
+	}
+	if e.args > maxWords {
+		return nil
+	}
+	if e.out == outWord || e.out == outWordErr {
+		zero := reflect.Zero(t.Out(0)).Interface()
+		e.typ = (*[2]word)(unsafe.Pointer(&zero))[0]
+	}
+	return e
+}
+
+func resultShape(t reflect.Type) outShape {
+	switch {
+	case t.NumOut() == 0:
+		return outNone
+	case t.NumOut() == 1 && t.Out(0) == errorType:
+		return outErr
+	case t.Out(0).Kind() != reflect.Pointer:
+	case t.NumOut() == 1:
+		return outWord
+	case t.NumOut() == 2 && t.Out(1) == errorType:
+		return outWordErr
+	}
+	return outUnerased
+}
+
+// paramWords is the number of words of a parameter of type t as the erased
+// call passes it, or 0 if it cannot. The interfaces are the builtins whose
+// value the Scope holds as that very interface, with its method table.
+func paramWords(t reflect.Type) int {
+	switch {
+	case t.Kind() == reflect.Pointer:
+		return 1
+	case t == contextType || t == writerType:
+		return 2
+	}
+	return 0
+}
+
+// ifaceWords returns the two words of an interface value.
+func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
+
+// words resolves deps into the words of an erased call's arguments.
+func (s *Scope) words(deps []dep, a *[maxWords]word) error {
+	n := 0
+	for i := range deps {
+		d := &deps[i]
+		switch d.kind {
+		case depContext:
+			w := ifaceWords(&s.ctx)
+			a[n], a[n+1] = w[0], w[1]
+			n += 2
+			continue
+		case depWriter:
+			if s.w == nil {
+				return errNotHTTP(d.typ)
+			}
+			w := ifaceWords(&s.w)
+			a[n], a[n+1] = w[0], w[1]
+			n += 2
+			continue
+		}
+		v, err := s.resolve(*d)
+		if err != nil {
+			return err
+		}
+		a[n] = ifaceWords(&v)[1] // a pointer is stored in the interface itself
+		n++
+	}
+	return nil
+}
+
+// box makes the any of type e.typ that holds the pointer p.
+func (e *erased) box(p word) (v any) {
+	*ifaceWords(&v) = [2]word{e.typ, p}
+	return v
+}
+
+// call calls the func value fn, of e's shape, with args.
+func (e *erased) call(fn word, a *[maxWords]word) (any, error) {
+	switch e.out {
+	case outWord:
+		return e.box(callWord(fn, e.args, a)), nil
+	case outWordErr:
+		p, err := callWordErr(fn, e.args, a)
+		if err != nil {
+			return nil, err
+		}
+		return e.box(p), nil
+	case outErr:
+		return nil, callErr(fn, e.args, a)
+	}
+	callNone(fn, e.args, a)
+	return nil, nil
+}
+
+// funcWord returns the func value held by the interface fn.
+func funcWord(fn any) word { return ifaceWords(&fn)[1] }
+
+// as reinterprets the func value fn as a func of type F, of the same shape.
+func as[F any](fn *word) F { return *(*F)(unsafe.Pointer(fn)) }
+
+func callWord(fn word, n int, a *[maxWords]word) word {
+	switch n {
+	case 0:
+		return as[func() word](&fn)()
+	case 1:
+		return as[func(word) word](&fn)(a[0])
+	case 2:
+		return as[func(word, word) word](&fn)(a[0], a[1])
+	case 3:
+		return as[func(word, word, word) word](&fn)(a[0], a[1], a[2])
+	case 4:
+		return as[func(word, word, word, word) word](&fn)(a[0], a[1], a[2], a[3])
+	case 5:
+		return as[func(word, word, word, word, word) word](&fn)(a[0], a[1], a[2], a[3], a[4])
+	}
+	return as[func(word, word, word, word, word, word) word](&fn)(a[0], a[1], a[2], a[3], a[4], a[5])
+}
+
+func callWordErr(fn word, n int, a *[maxWords]word) (word, error) {
+	switch n {
+	case 0:
+		return as[func() (word, error)](&fn)()
+	case 1:
+		return as[func(word) (word, error)](&fn)(a[0])
+	case 2:
+		return as[func(word, word) (word, error)](&fn)(a[0], a[1])
+	case 3:
+		return as[func(word, word, word) (word, error)](&fn)(a[0], a[1], a[2])
+	case 4:
+		return as[func(word, word, word, word) (word, error)](&fn)(a[0], a[1], a[2], a[3])
+	case 5:
+		return as[func(word, word, word, word, word) (word, error)](&fn)(a[0], a[1], a[2], a[3], a[4])
+	}
+	return as[func(word, word, word, word, word, word) (word, error)](&fn)(a[0], a[1], a[2], a[3], a[4], a[5])
+}
+
+func callErr(fn word, n int, a *[maxWords]word) error {
+	switch n {
+	case 0:
+		return as[func() error](&fn)()
+	case 1:
+		return as[func(word) error](&fn)(a[0])
+	case 2:
+		return as[func(word, word) error](&fn)(a[0], a[1])
+	case 3:
+		return as[func(word, word, word) error](&fn)(a[0], a[1], a[2])
+	case 4:
+		return as[func(word, word, word, word) error](&fn)(a[0], a[1], a[2], a[3])
+	case 5:
+		return as[func(word, word, word, word, word) error](&fn)(a[0], a[1], a[2], a[3], a[4])
+	}
+	return as[func(word, word, word, word, word, word) error](&fn)(a[0], a[1], a[2], a[3], a[4], a[5])
+}
+
+func callNone(fn word, n int, a *[maxWords]word) {
+	switch n {
+	case 0:
+		as[func()](&fn)()
+	case 1:
+		as[func(word)](&fn)(a[0])
+	case 2:
+		as[func(word, word)](&fn)(a[0], a[1])
+	case 3:
+		as[func(word, word, word)](&fn)(a[0], a[1], a[2])
+	case 4:
+		as[func(word, word, word, word)](&fn)(a[0], a[1], a[2], a[3])
+	case 5:
+		as[func(word, word, word, word, word)](&fn)(a[0], a[1], a[2], a[3], a[4])
+	default:
+		as[func(word, word, word, word, word, word)](&fn)(a[0], a[1], a[2], a[3], a[4], a[5])
+	}
+}

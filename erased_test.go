@@ -1,0 +1,141 @@
+package depend_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/godepend/depend"
+)
+
+// Types for the shape-erased call tests: one per parameter position.
+type (
+	e1 struct{ n int }
+	e2 struct{ n int }
+	e3 struct{ n int }
+	e4 struct{ n int }
+	e5 struct{ n int }
+	e6 struct{ n int }
+	e7 struct{ n int }
+)
+
+type ctxKey struct{}
+
+// provideLeaves registers e1..e7, each a pointer-only provider, which the
+// shape-erased call handles.
+func provideLeaves(t *testing.T, c *depend.Container) {
+	provide(t, c, func() *e1 { return &e1{1} })
+	provide(t, c, func() (*e2, error) { return &e2{2}, nil })
+	provide(t, c, func() *e3 { return &e3{3} })
+	provide(t, c, func() *e4 { return &e4{4} })
+	provide(t, c, func() *e5 { return &e5{5} })
+	provide(t, c, func() *e6 { return &e6{6} })
+	provide(t, c, func() *e7 { return &e7{7} })
+}
+
+// TestErasedShapes covers every arity and result shape of the shape-erased
+// call, with context.Context and http.ResponseWriter as two-word
+// parameters, and a signature too wide for it (seven words), which falls
+// back to reflection: all must see the same values.
+func TestErasedShapes(t *testing.T) {
+	errFail := errors.New("failed")
+	for _, tc := range []struct {
+		name string
+		fn   any
+		wantErr bool // fn returns errFail
+	}{
+		{"none", func() error { return nil }, false},
+		{"one word", func(a *e1) error { return check(a.n == 1) }, false},
+		{"context", func(ctx context.Context) error { return check(ctx.Value(ctxKey{}) == "v") }, false},
+		{"context and pointers", func(ctx context.Context, a *e1, b *e2, c *e3, d *e4) error {
+			return check(ctx.Value(ctxKey{}) == "v" && a.n+b.n+c.n+d.n == 10)
+		}, false},
+		{"six words", func(a *e1, b *e2, c *e3, d *e4, e *e5, f *e6) error {
+			return check(a.n+b.n+c.n+d.n+e.n+f.n == 21)
+		}, false},
+		{"seven words fall back", func(a *e1, b *e2, c *e3, d *e4, e *e5, f *e6, g *e7) error {
+			return check(a.n+b.n+c.n+d.n+e.n+f.n+g.n == 28)
+		}, false},
+		{"scope", func(s *depend.Scope) error { return check(s != nil) }, false},
+		{"error result", func(*e1) error { return errFail }, true},
+		{"pointer and error result", func(*e2) (*e1, error) { return nil, errFail }, true},
+		{"no results", func(*e1, *e2) {}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := depend.New()
+			provideLeaves(t, c)
+			s := c.NewScope(context.WithValue(context.Background(), ctxKey{}, "v"))
+			defer s.Close()
+			err := s.Invoke(tc.fn)
+			if tc.wantErr {
+				require.ErrorIs(t, err, errFail)
+				return
+			}
+			require.NoError(t, err)
+		})
+	}
+}
+
+var errCheck = errors.New("check failed")
+
+func check(ok bool) error {
+	if !ok {
+		return errCheck
+	}
+	return nil
+}
+
+// TestErasedProviders checks providers called shape-erased: a nil pointer
+// result stays a typed nil, an error result is wrapped with the path, and a
+// context parameter sees the Scope's context.
+func TestErasedProviders(t *testing.T) {
+	errFail := errors.New("failed")
+	c := depend.New()
+	provide(t, c, func(ctx context.Context) *e1 { return &e1{len(ctx.Value(ctxKey{}).(string))} })
+	provide(t, c, func(a *e1) *e2 { return nil })
+	provide(t, c, func(a *e1, b *e2) (*e3, error) {
+		if b != nil {
+			return &e3{a.n}, nil
+		}
+		return nil, errFail
+	})
+	s := c.NewScope(context.WithValue(context.Background(), ctxKey{}, "abc"))
+	defer s.Close()
+	a, err := depend.Resolve[*e1](s)
+	require.NoError(t, err)
+	assert.Equal(t, 3, a.n)
+	b, err := depend.Resolve[*e2](s)
+	require.NoError(t, err)
+	assert.Nil(t, b)
+	_, err = depend.Resolve[*e3](s)
+	require.ErrorIs(t, err, errFail)
+	assert.Equal(t, "depend: build *depend_test.e3: failed", err.Error())
+}
+
+// TestErasedInvokeOfANilFunc checks that a nil func is refused even when
+// Invoke has already compiled a func of its type.
+func TestErasedInvokeOfANilFunc(t *testing.T) {
+	c := depend.New()
+	provideLeaves(t, c)
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	require.NoError(t, s.Invoke(func(*e1) error { return nil }))
+	var nilFn func(*e1) error
+	err := s.Invoke(nilFn)
+	require.ErrorIs(t, err, depend.ErrBadProvider)
+}
+
+// TestErasedWriterOutsideHTTP checks that an http.ResponseWriter parameter
+// of an erased call fails clearly in a Scope that has no request.
+func TestErasedWriterOutsideHTTP(t *testing.T) {
+	c := depend.New()
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	err := s.Invoke(func(http.ResponseWriter) {})
+	require.ErrorIs(t, err, depend.ErrNotProvided)
+	assert.Contains(t, err.Error(), "exists only in a Scope opened by Handler or Middleware")
+}
