@@ -44,8 +44,8 @@ func provideLeaves(t *testing.T, c *depend.Container) {
 func TestErasedShapes(t *testing.T) {
 	errFail := errors.New("failed")
 	for _, tc := range []struct {
-		name string
-		fn   any
+		name    string
+		fn      any
 		wantErr bool // fn returns errFail
 	}{
 		{"none", func() error { return nil }, false},
