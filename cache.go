@@ -49,37 +49,23 @@ func (t *table) touch(id int) {
 // reset makes t ready for another Scope. No goroutine may use t any more.
 func (t *table) reset() {
 	for _, id := range t.touched[:t.n.Load()] {
-		sl := &t.slots[id]
-		sl.state.Store(slotEmpty)
-		sl.val, sl.err, sl.wait = nil, nil, nil
+		// A plain write: no goroutine can see t, and an atomic store per
+		// slot would cost a locked instruction each.
+		t.slots[id] = slot{}
 	}
 	t.n.Store(0)
 	clear(t.cleanups)
 	t.cleanups = t.cleanups[:0]
 }
 
-// cached returns p's value in s, building it if this is the first use.
-func (s *Scope) cached(t *table, p *provider) (v any, err error) {
-	sl := &t.slots[p.id]
-	if sl.state.Load() == slotReady {
-		return sl.val, sl.err
-	}
+// fill builds p into its slot sl of t, or waits for the goroutine that is
+// building it.
+func (s *Scope) fill(t *table, sl *slot, p *provider) (any, error) {
 	if !sl.state.CompareAndSwap(slotEmpty, slotBuilding) {
 		return s.await(sl, p)
 	}
 	t.touch(p.id)
-	done := false
-	defer func() {
-		if !done { // the provider called runtime.Goexit
-			sl.err = &BuildError{p.out, errGoexit}
-			s.publish(sl)
-		}
-	}()
-	v, err = s.build(p, false)
-	sl.val, sl.err = v, err
-	done = true
-	s.publish(sl)
-	return v, err
+	return s.build(p, sl, false)
 }
 
 var errGoexit = errors.New("provider called runtime.Goexit")
@@ -186,7 +172,7 @@ func (c *singleton) run(s *Scope, p *provider, f *flight) (any, error) {
 		c.mu.Unlock()
 		close(f.wait)
 	}()
-	f.val, f.err = s.build(p, true)
+	f.val, f.err = s.build(p, nil, true)
 	done = true
 	return f.val, f.err
 }

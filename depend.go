@@ -142,8 +142,11 @@ var (
 // Without options the value is Scoped: built at most once per Scope. Pass
 // NoCache, Singleton or As.
 //
-// fn may also be a typed provider made by Func0 to Func6, which is called
-// without reflection. Provide is safe for concurrent use, and fails with
+// A func whose parameters are pointers, context.Context or
+// http.ResponseWriter and whose results are *T or (*T, error) is called
+// directly, without reflection (see docs/performance.md); so is a typed
+// provider made by Func0 to Func6, whatever its types. Other funcs are called
+// through reflect. Provide is safe for concurrent use, and fails with
 // ErrSealed once the Container has been sealed by NewScope or Handler.
 func (c *Container) Provide(fn any, opts ...Option) error {
 	p, err := newProvider(fn, opts)

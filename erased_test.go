@@ -139,3 +139,33 @@ func TestErasedWriterOutsideHTTP(t *testing.T) {
 	require.ErrorIs(t, err, depend.ErrNotProvided)
 	assert.Contains(t, err.Error(), "exists only in a Scope opened by Handler or Middleware")
 }
+
+// TestTypedProvidersOfValues covers Func0..Func6 with value types, which
+// the shape-erased call does not take, so the typed call serves them.
+func TestTypedProvidersOfValues(t *testing.T) {
+	type (
+		s1 string
+		s2 string
+		s3 string
+		s4 string
+		s5 string
+		s6 string
+	)
+	c := depend.New()
+	for _, p := range []depend.Provider{
+		depend.Func0(func() (int, error) { return 1, nil }),
+		depend.Func1(func(a int) (s1, error) { return s1(rune('a' + a - 1)), nil }),
+		depend.Func2(func(a int, b s1) (s2, error) { return s2(b) + "b", nil }),
+		depend.Func3(func(a int, b s1, c s2) (s3, error) { return s3(c) + "c", nil }),
+		depend.Func4(func(a int, b s1, c s2, d s3) (s4, error) { return s4(d) + "d", nil }),
+		depend.Func5(func(a int, b s1, c s2, d s3, e s4) (s5, error) { return s5(e) + "e", nil }),
+		depend.Func6(func(a int, b s1, c s2, d s3, e s4, f s5) (s6, error) { return s6(f) + "f", nil }),
+	} {
+		provide(t, c, p)
+	}
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	got, err := depend.Resolve[s6](s)
+	require.NoError(t, err)
+	assert.Equal(t, s6("abcdef"), got)
+}

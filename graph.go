@@ -15,7 +15,7 @@ type provider struct {
 	name    string // the func and where it is declared, for messages
 	fn      reflect.Value
 	typed   Provider // nil: called through erased or reflection
-	erased  *erased  // nil: called through typed or reflection
+	erased  *erased  // non-nil: called shape-erased, which comes first
 	word    word     // the func value, for an erased call
 	out     reflect.Type
 	in      []reflect.Type
@@ -101,9 +101,9 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 	if t.IsVariadic() {
 		return nil, fmt.Errorf("Provide %s: variadic providers are not supported; take a slice instead: %w", p, ErrBadProvider)
 	}
-	if p.typed == nil {
-		p.erased, p.word = newErased(t), funcWord(fn)
-	}
+	// Even a typed provider is called shape-erased when its signature
+	// allows: that skips the generic dictionaries and the interface call.
+	p.erased, p.word = newErased(t), funcWord(fn)
 	for _, i := range p.as {
 		if i.Kind() != reflect.Interface {
 			return nil, fmt.Errorf("Provide %s: As[%v]: %v is not an interface: %w", p, i, i, ErrBadProvider)

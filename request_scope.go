@@ -84,7 +84,7 @@ func (s *Scope) resolveType(t reflect.Type) (any, error) {
 	if !ok {
 		d = s.c.depFor(t)
 	}
-	v, err := s.resolve(d)
+	v, err := s.resolve(&d)
 	if err != nil {
 		return nil, publicError(err)
 	}
@@ -100,12 +100,20 @@ func (c *Container) lookup(t reflect.Type) (dep, bool) {
 }
 
 // resolve returns the value for one compiled parameter.
-func (s *Scope) resolve(d dep) (any, error) {
+func (s *Scope) resolve(d *dep) (any, error) {
 	switch d.kind {
 	case depProvider:
+		if p := d.p; p.life == Scoped { // the hot path, kept in this frame
+			t := s.table.Load()
+			sl := &t.slots[p.id]
+			if sl.state.Load() == slotReady {
+				return sl.val, sl.err
+			}
+			return s.fill(t, sl, p)
+		}
 		return s.get(d.p)
 	case depFresh:
-		v, err := s.build(d.p, false)
+		v, err := s.build(d.p, nil, false)
 		if err != nil {
 			return nil, err
 		}
@@ -132,62 +140,73 @@ func errNotHTTP(t reflect.Type) error {
 	return fmt.Errorf("%v exists only in a Scope opened by Handler or Middleware: %w", t, ErrNotProvided)
 }
 
-// get returns p's value according to its lifetime.
+// get returns the value of a Singleton or NoCache provider; resolve serves
+// the Scoped ones.
 func (s *Scope) get(p *provider) (any, error) {
-	switch p.life {
-	case Scoped:
-		return s.cached(s.table.Load(), p)
-	case Singleton:
+	if p.life == Singleton {
 		return s.c.singles[p.id].get(s, p)
 	}
-	return s.build(p, false)
+	return s.build(p, nil, false)
 }
 
-// build calls p's provider once. Its cleanup is owned by the Container for a
-// Singleton and by s otherwise. A panic becomes a PanicError.
-func (s *Scope) build(p *provider, single bool) (v any, err error) {
-	if p.broken != nil {
-		return nil, &BuildError{p.out, p.broken}
-	}
-	if !single {
-		select {
-		case <-s.done:
-			return nil, s.ctxError(p, "not started")
-		default:
-		}
-	}
+// build calls p's provider once and, given the slot sl, publishes the
+// result there, whatever happens. Its cleanup is owned by the Container for
+// a Singleton and by s otherwise. A panic becomes a PanicError, and
+// runtime.Goexit an error, so that no waiter is stranded.
+func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
+	done := false
 	defer func() {
-		if r := recover(); r != nil {
-			v, err = nil, &BuildError{p.out, &PanicError{Value: r, Stack: debug.Stack()}}
+		if !done {
+			if r := recover(); r != nil {
+				err = &PanicError{Value: r, Stack: debug.Stack()}
+			} else {
+				err = errGoexit
+			}
+			v, err = nil, &BuildError{p.out, err}
+		}
+		if sl != nil {
+			sl.val, sl.err = v, err
+			s.publish(sl)
 		}
 	}()
-	var cl any
 	switch {
+	case p.broken != nil:
+		err = p.broken
+	case !single && s.done != nil && s.ctxDone():
+		v, err = nil, s.ctxError(p, "not started")
+		done = true
+		return v, err
+	case p.erased != nil:
+		var args [maxWords]word
+		if err = s.words(p.deps, &args); err == nil {
+			v, err = p.erased.call(p.word, &args)
+		}
 	case p.typed != nil:
 		v, err = p.typed.call(s, p.deps)
-	case p.erased != nil:
-		v, err = s.callErased(p.erased, p.word, p.deps)
 	default:
+		var cl any
 		v, cl, err = s.callReflect(p)
-	}
-	if cl != nil {
-		if cerr := s.own(single, cleanup{p.out, cl}); cerr != nil && err == nil {
-			err = cerr
+		if cl != nil {
+			if cerr := s.own(single, cleanup{p.out, cl}); cerr != nil && err == nil {
+				err = cerr
+			}
 		}
 	}
 	if err != nil {
-		return nil, &BuildError{p.out, err}
+		v, err = nil, &BuildError{p.out, err}
 	}
-	return v, nil
+	done = true
+	return v, err
 }
 
-// callErased resolves deps and calls fn, of e's shape, directly.
-func (s *Scope) callErased(e *erased, fn word, deps []dep) (any, error) {
-	var args [maxWords]word
-	if err := s.words(deps, &args); err != nil {
-		return nil, err
+// ctxDone reports whether s's context has ended, without blocking.
+func (s *Scope) ctxDone() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
 	}
-	return e.call(fn, &args)
 }
 
 func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {
@@ -208,8 +227,8 @@ func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {
 // args resolves parameters for a reflective call.
 func (s *Scope) args(deps []dep, in []reflect.Type) ([]reflect.Value, error) {
 	args := make([]reflect.Value, len(deps))
-	for i, d := range deps {
-		v, err := s.resolve(d)
+	for i := range deps {
+		v, err := s.resolve(&deps[i])
 		if err != nil {
 			return nil, err
 		}

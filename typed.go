@@ -1,8 +1,10 @@
 package depend
 
-// Code in this file is the fast path: typed providers are called directly,
+// Code in this file is a fast path: typed providers are called directly,
 // with no reflect.Value.Call, because their parameter types are known at
-// compile time. Everything else about them (lifetimes, options, validation,
+// compile time. When a typed provider's signature is also erasable
+// (erased.go), the shape-erased call serves it instead, which is cheaper
+// still; the typed call covers value types. Everything else about them (lifetimes, options, validation,
 // errors) is the same as for a plain provider func.
 
 // Provider is a provider func wrapped so that Provide can call it without
@@ -14,7 +16,7 @@ type Provider interface {
 }
 
 // arg resolves one parameter of a typed provider.
-func arg[A any](s *Scope, d dep) (A, error) {
+func arg[A any](s *Scope, d *dep) (A, error) {
 	v, err := s.resolve(d)
 	a, _ := v.(A) // a nil interface value stays the zero A
 	return a, err
@@ -42,7 +44,7 @@ type func1[A, T any] func(A) (T, error)
 func (fn func1[A, T]) funcValue() any { return (func(A) (T, error))(fn) }
 
 func (fn func1[A, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, deps[0])
+	a, err := arg[A](s, &deps[0])
 	if err != nil {
 		return nil, err
 	}
@@ -59,11 +61,11 @@ type func2[A, B, T any] func(A, B) (T, error)
 func (fn func2[A, B, T]) funcValue() any { return (func(A, B) (T, error))(fn) }
 
 func (fn func2[A, B, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, deps[0])
+	a, err := arg[A](s, &deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, deps[1])
+	b, err := arg[B](s, &deps[1])
 	if err != nil {
 		return nil, err
 	}
@@ -80,15 +82,15 @@ type func3[A, B, C, T any] func(A, B, C) (T, error)
 func (fn func3[A, B, C, T]) funcValue() any { return (func(A, B, C) (T, error))(fn) }
 
 func (fn func3[A, B, C, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, deps[0])
+	a, err := arg[A](s, &deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, deps[1])
+	b, err := arg[B](s, &deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, deps[2])
+	c, err := arg[C](s, &deps[2])
 	if err != nil {
 		return nil, err
 	}
@@ -107,19 +109,19 @@ type func4[A, B, C, D, T any] func(A, B, C, D) (T, error)
 func (fn func4[A, B, C, D, T]) funcValue() any { return (func(A, B, C, D) (T, error))(fn) }
 
 func (fn func4[A, B, C, D, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, deps[0])
+	a, err := arg[A](s, &deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, deps[1])
+	b, err := arg[B](s, &deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, deps[2])
+	c, err := arg[C](s, &deps[2])
 	if err != nil {
 		return nil, err
 	}
-	d, err := arg[D](s, deps[3])
+	d, err := arg[D](s, &deps[3])
 	if err != nil {
 		return nil, err
 	}
@@ -138,23 +140,23 @@ type func5[A, B, C, D, E, T any] func(A, B, C, D, E) (T, error)
 func (fn func5[A, B, C, D, E, T]) funcValue() any { return (func(A, B, C, D, E) (T, error))(fn) }
 
 func (fn func5[A, B, C, D, E, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, deps[0])
+	a, err := arg[A](s, &deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, deps[1])
+	b, err := arg[B](s, &deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, deps[2])
+	c, err := arg[C](s, &deps[2])
 	if err != nil {
 		return nil, err
 	}
-	d, err := arg[D](s, deps[3])
+	d, err := arg[D](s, &deps[3])
 	if err != nil {
 		return nil, err
 	}
-	e, err := arg[E](s, deps[4])
+	e, err := arg[E](s, &deps[4])
 	if err != nil {
 		return nil, err
 	}
@@ -173,27 +175,27 @@ type func6[A, B, C, D, E, F, T any] func(A, B, C, D, E, F) (T, error)
 func (fn func6[A, B, C, D, E, F, T]) funcValue() any { return (func(A, B, C, D, E, F) (T, error))(fn) }
 
 func (fn func6[A, B, C, D, E, F, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, deps[0])
+	a, err := arg[A](s, &deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, deps[1])
+	b, err := arg[B](s, &deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, deps[2])
+	c, err := arg[C](s, &deps[2])
 	if err != nil {
 		return nil, err
 	}
-	d, err := arg[D](s, deps[3])
+	d, err := arg[D](s, &deps[3])
 	if err != nil {
 		return nil, err
 	}
-	e, err := arg[E](s, deps[4])
+	e, err := arg[E](s, &deps[4])
 	if err != nil {
 		return nil, err
 	}
-	f, err := arg[F](s, deps[5])
+	f, err := arg[F](s, &deps[5])
 	if err != nil {
 		return nil, err
 	}
