@@ -117,7 +117,7 @@ func (s *Scope) words(deps []dep, a *[maxWords]word) error {
 			n += 2
 			continue
 		}
-		v, err := s.resolve(d)
+		v, err := s.value(d)
 		if err != nil {
 			return err
 		}

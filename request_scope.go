@@ -84,7 +84,7 @@ func (s *Scope) resolveType(t reflect.Type) (any, error) {
 	if !ok {
 		d = s.c.depFor(t)
 	}
-	v, err := s.resolve(&d)
+	v, err := s.value(&d)
 	if err != nil {
 		return nil, publicError(err)
 	}
@@ -100,7 +100,10 @@ func (c *Container) lookup(t reflect.Type) (dep, bool) {
 }
 
 // resolve returns the value for one compiled parameter.
-func (s *Scope) resolve(d *dep) (any, error) {
+func (s *Scope) resolve(d dep) (any, error) { return s.value(&d) }
+
+// value is resolve without copying the dep, for the per-provider hot path.
+func (s *Scope) value(d *dep) (any, error) {
 	switch d.kind {
 	case depProvider:
 		if p := d.p; p.life == Scoped { // the hot path, kept in this frame
@@ -228,7 +231,7 @@ func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {
 func (s *Scope) args(deps []dep, in []reflect.Type) ([]reflect.Value, error) {
 	args := make([]reflect.Value, len(deps))
 	for i := range deps {
-		v, err := s.resolve(&deps[i])
+		v, err := s.value(&deps[i])
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,7 @@ type Provider interface {
 
 // arg resolves one parameter of a typed provider.
 func arg[A any](s *Scope, d *dep) (A, error) {
-	v, err := s.resolve(d)
+	v, err := s.value(d)
 	a, _ := v.(A) // a nil interface value stays the zero A
 	return a, err
 }
