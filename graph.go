@@ -257,8 +257,10 @@ type checker struct {
 // check links the providers and reports the problems reachable from roots,
 // in a deterministic order. The caller holds c.mu.
 func (c *Container) check(roots []*provider) []problem {
-	for _, p := range c.providers {
-		p.deps = c.link(p.in)
+	if !c.sealed.Load() { // once sealed, deps are read without a lock
+		for _, p := range c.providers {
+			p.deps = c.link(p.in)
+		}
 	}
 	k := &checker{color: make([]uint8, len(c.providers)), cycles: map[string]bool{}}
 	for _, p := range sortRoots(roots, c.providers) {
