@@ -54,6 +54,7 @@ func run() error {
 	srv := &http.Server{Addr: *addr, Handler: app, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()
+		log.Info("shutting down")
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
