@@ -125,6 +125,7 @@ func BenchmarkRegistered(b *testing.B) {
 	sc := depthSweep[1]
 	for _, registered := range []int{10, 10_000} {
 		b.Run(fmt.Sprintf("registered=%d", registered), func(b *testing.B) {
+			b.Run("handwritten", func(b *testing.B) { benchHand(b, sc.hand) })
 			b.Run("depend", func(b *testing.B) {
 				c := depend.New()
 				provideDepthPlain(c, sc.n)
