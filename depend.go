@@ -215,7 +215,7 @@ func (s *Scope) Invoke(fn any) error {
 // no allocation.
 func (s *Scope) invokeErased(call *call, fn word) error {
 	var args [maxWords]word
-	if err := s.words(call.deps, &args); err != nil {
+	if err := s.words(call.deps, &args, nil); err != nil {
 		return publicError(err)
 	}
 	_, err := call.erased.call(fn, &args)

@@ -97,24 +97,39 @@ func paramWords(t reflect.Type) int {
 // ifaceWords returns the two words of an interface value.
 func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
 
-// words resolves deps into the words of an erased call's arguments.
-func (s *Scope) words(deps []dep, a *[maxWords]word) error {
+// words resolves deps into the words of an erased call's arguments. The
+// request's inputs come from x for an HTTP handler, which may see another
+// context, request or writer than its Scope (a router may have replaced
+// them), and from s when x is nil.
+func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 	n := 0
 	for i := range deps {
 		d := &deps[i]
-		switch d.kind {
-		case depContext:
-			w := ifaceWords(&s.ctx)
+		switch {
+		case d.kind == depContext:
+			ctx := &s.ctx
+			if x != nil {
+				ctx = &x.ctx
+			}
+			w := ifaceWords(ctx)
 			a[n], a[n+1] = w[0], w[1]
 			n += 2
 			continue
-		case depWriter:
-			if s.w == nil {
+		case d.kind == depWriter:
+			rw := &s.w
+			if x != nil {
+				rw = &x.w
+			}
+			if *rw == nil {
 				return errNotHTTP(d.typ)
 			}
-			w := ifaceWords(&s.w)
+			w := ifaceWords(rw)
 			a[n], a[n+1] = w[0], w[1]
 			n += 2
+			continue
+		case d.kind == depRequest && x != nil:
+			a[n] = unsafe.Pointer(x.r)
+			n++
 			continue
 		}
 		v, err := s.value(d)

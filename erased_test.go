@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -168,4 +169,28 @@ func TestTypedProvidersOfValues(t *testing.T) {
 	got, err := depend.Resolve[s6](s)
 	require.NoError(t, err)
 	assert.Equal(t, s6("abcdef"), got)
+}
+
+// TestErasedHandlerSeesItsOwnRequest checks a Handler called shape-erased
+// under Middleware, behind a router that derives the request's context: its
+// context, request and writer are the ones it was served with, not the
+// ones the Scope was opened with, and its *T result is written as JSON.
+func TestErasedHandlerSeesItsOwnRequest(t *testing.T) {
+	c := depend.New()
+	provide(t, c, func() *e1 { return &e1{1} })
+	var got bool
+	h := c.Handler(func(ctx context.Context, r *http.Request, w http.ResponseWriter, a *e1) (*e2, error) {
+		got = ctx.Value(ctxKey{}) == "routed" && r.Context() == ctx && a.n == 1
+		w.Header().Set("X-Seen", "yes")
+		return &e2{2}, nil
+	})
+	router := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "routed")))
+	})
+	rec := httptest.NewRecorder()
+	c.Middleware(router).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.True(t, got, "the handler did not get its own context and request")
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, "yes", rec.Header().Get("X-Seen"))
+	assert.JSONEq(t, "{}", rec.Body.String()) // e2's field is unexported
 }

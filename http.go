@@ -242,6 +242,8 @@ type handler struct {
 	// A Handler's fn, compiled.
 	fn     reflect.Value
 	fast   func(http.ResponseWriter, *http.Request) error // fn without reflect.Call, for the common shapes
+	erased *erased                                        // fn's shape, if it can be called shape-erased (erased.go)
+	word   word                                           // fn's func value, for the erased call
 	in     []reflect.Type
 	deps   []dep
 	value  bool // fn returns a value to write as JSON
@@ -278,6 +280,8 @@ func (g *Group) compile(fn any) (*handler, error) {
 		h.fast = func(w http.ResponseWriter, r *http.Request) error { f(w, r); return nil }
 	case t.ConvertibleTo(handlerErrFuncType):
 		h.fast = v.Convert(handlerErrFuncType).Interface().(func(http.ResponseWriter, *http.Request) error)
+	default:
+		h.erased, h.word = newErased(t), funcWord(fn)
 	}
 	g.c.seal()
 	h.deps = g.c.link(h.in)
@@ -476,6 +480,8 @@ func (h *handler) run(x *exchange) error {
 		return nil
 	case h.fast != nil:
 		return h.fast(x.w, x.r)
+	case h.erased != nil:
+		return h.runErased(x)
 	}
 	args := make([]reflect.Value, len(h.deps))
 	for i, d := range h.deps {
@@ -505,6 +511,19 @@ func (x *exchange) arg(d dep) (any, error) {
 	return x.s.resolve(d)
 }
 
+// runErased calls fn shape-erased: no reflection and no allocation.
+func (h *handler) runErased(x *exchange) error {
+	var args [maxWords]word
+	if err := x.s.words(h.deps, &args, x); err != nil {
+		return publicError(err)
+	}
+	v, err := h.erased.call(h.word, &args)
+	if err != nil || !h.value {
+		return err
+	}
+	return h.write(x, v)
+}
+
 func (h *handler) result(x *exchange, out []reflect.Value) error {
 	if h.errOut {
 		if err, _ := out[len(out)-1].Interface().(error); err != nil {
@@ -514,10 +533,15 @@ func (h *handler) result(x *exchange, out []reflect.Value) error {
 	if !h.value {
 		return nil
 	}
+	return h.write(x, out[0].Interface())
+}
+
+// write answers with fn's result v as JSON.
+func (h *handler) write(x *exchange, v any) error {
 	if x.tw != nil && x.tw.wrote {
 		return fmt.Errorf("depend: %s wrote the response and also returned a value; do one or the other", h.name)
 	}
-	return writeJSON(x.w, out[0].Interface())
+	return writeJSON(x.w, v)
 }
 
 // jsonBuffer holds an encoded response, so that a value that cannot be

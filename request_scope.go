@@ -181,7 +181,7 @@ func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
 		return v, err
 	case p.erased != nil:
 		var args [maxWords]word
-		if err = s.words(p.deps, &args); err == nil {
+		if err = s.words(p.deps, &args, nil); err == nil {
 			v, err = p.erased.call(p.word, &args)
 		}
 	case p.typed != nil:
