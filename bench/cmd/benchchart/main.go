@@ -138,7 +138,7 @@ func chart(bars []bar, base string) string {
 		p(`<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`+"\n", left, y, math.Max(x(b.ns)-left, 1), barH, color)
 		label := duration(b.ns)
 		if baseNS > 0 {
-			label += fmt.Sprintf("  (%.1f×)", b.ns/baseNS)
+			label += "  (" + ratio(b.ns/baseNS) + ")"
 		}
 		p(`<text x="%.1f" y="%d">%s</text>`+"\n", x(b.ns)+6, y+barH-5, label)
 	}
@@ -160,6 +160,14 @@ func maxOf(bars []bar) float64 {
 		m = math.Max(m, b.ns)
 	}
 	return m
+}
+
+// ratio formats a ratio with the digits that mean something.
+func ratio(r float64) string {
+	if r >= 10 {
+		return fmt.Sprintf("%.0f×", r)
+	}
+	return fmt.Sprintf("%.1f×", r)
 }
 
 // duration formats nanoseconds for an axis or a label.
