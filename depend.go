@@ -25,6 +25,8 @@ type Container struct {
 	singles   []singleton                // by provider id, sized at seal; each guards itself
 	tables    sync.Pool                  // of *table, sized at seal
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
+	observer  func(Event)                // set by Observe under mu before sealing; read-only afterwards
+	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
 }
 
 // New returns an empty Container. It is safe for concurrent use once sealed.
@@ -190,6 +192,9 @@ func (s *Scope) Invoke(fn any) error {
 		return publicError(err)
 	}
 	defer s.leave()
+	if err := s.prefetch(call.deps); err != nil {
+		return publicError(err)
+	}
 	args, err := s.args(call.deps, call.in)
 	if err != nil {
 		return publicError(err)

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Scope is one request's cache: each Scoped provider runs at most once in it,
@@ -41,6 +42,7 @@ func (c *Container) NewScope(ctx context.Context) *Scope {
 		ctx = context.Background()
 	}
 	c.seal()
+	ctx = c.scopeContext(ctx)
 	s := &Scope{c: c, ctx: ctx, done: ctx.Done()}
 	s.table.Store(c.tables.Get().(*table))
 	return s
@@ -101,6 +103,9 @@ func (c *Container) lookup(t reflect.Type) (dep, bool) {
 
 // resolve returns the value for one compiled parameter.
 func (s *Scope) resolve(d dep) (any, error) {
+	if s.c.observer != nil {
+		s.observeHit(d)
+	}
 	switch d.kind {
 	case depProvider:
 		return s.get(d.p)
@@ -146,6 +151,9 @@ func (s *Scope) get(p *provider) (any, error) {
 // build calls p's provider once. Its cleanup is owned by the Container for a
 // Singleton and by s otherwise. A panic becomes a PanicError.
 func (s *Scope) build(p *provider, single bool) (v any, err error) {
+	if s.c.observer != nil {
+		defer s.observeCall(p, time.Now(), &err)
+	}
 	if p.broken != nil {
 		return nil, &BuildError{p.out, p.broken}
 	}
@@ -161,6 +169,9 @@ func (s *Scope) build(p *provider, single bool) (v any, err error) {
 			v, err = nil, &BuildError{p.out, &PanicError{Value: r, Stack: debug.Stack()}}
 		}
 	}()
+	if err := s.prefetch(p.deps); err != nil {
+		return nil, &BuildError{p.out, err}
+	}
 	var cl any
 	if p.typed != nil {
 		v, err = p.typed.call(s, p.deps)
@@ -295,6 +306,7 @@ func (s *Scope) CloseWithError(cause error) error {
 	cause = s.cause
 	cleanups := s.table.Load().cleanups
 	s.mu.Unlock()
+	defer s.endParallel()
 	return runCleanups(cleanups, cause)
 }
 

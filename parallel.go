@@ -1,0 +1,174 @@
+package depend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// SetParallel turns parallel resolution on or off for every Scope of c.
+// In a parallel Scope, when a provider, an Invoke func or a handler has two
+// or more Scoped or Singleton dependencies that are not cached yet, they are
+// resolved concurrently, one goroutine each, before the call. The caching
+// rules are unchanged: a Scoped provider still runs at most once per Scope,
+// and NoCache and Fresh values are still built once per use, in parameter
+// order, when the call needs them.
+//
+// It pays off when providers block (a database, an HTTP call); when nothing
+// blocks it only adds the cost of the goroutines, which the benchmarks in
+// parallel_bench_test.go measure. See [WithParallel] to turn it on for one
+// Scope or one handler instead.
+//
+// On the first error in a concurrent group, the Scope's context is cancelled
+// with that error as its cause (see [context.Cause]), so sibling providers
+// that watch their context.Context stop early. The error returned is then
+// the first one in parameter order, ignoring the errors that are only
+// siblings reporting that cancellation; values that were built keep their
+// cleanups, which run when the Scope closes. Because the cancelled context is
+// the Scope's, everything resolved later in that Scope fails too: the request
+// has failed.
+//
+// Call SetParallel before the first NewScope or Handler; after that it fails
+// with ErrSealed. It is safe for concurrent use.
+func (c *Container) SetParallel(on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sealed.Load() {
+		return publicError(fmt.Errorf("SetParallel: call it before the first NewScope or Handler: %w", ErrSealed))
+	}
+	c.parallel = on
+	return nil
+}
+
+// parallelKey marks a context made by WithParallel.
+type parallelKey struct{}
+
+// parallelUsed is set once WithParallel has been called, so that NewScope
+// looks for the mark only in programs that use it.
+var parallelUsed atomic.Bool
+
+// WithParallel returns a copy of ctx that makes NewScope open a parallel
+// Scope (see [Container.SetParallel]) even if its Container is not
+// parallel. Use it for one request or one handler:
+//
+//	s := c.NewScope(depend.WithParallel(ctx))
+//
+// It is safe for concurrent use.
+func WithParallel(ctx context.Context) context.Context {
+	if !parallelUsed.Load() {
+		parallelUsed.Store(true)
+	}
+	return context.WithValue(ctx, parallelKey{}, true)
+}
+
+// parallelCtx is the context of a parallel Scope. The first failure in a
+// concurrent group cancels it, with the failure as its cause.
+type parallelCtx struct {
+	context.Context
+	cancel context.CancelCauseFunc
+}
+
+// scopeContext returns the context for a new Scope of c: ctx itself, or a
+// cancellable copy when the Scope is parallel.
+func (c *Container) scopeContext(ctx context.Context) context.Context {
+	if c.parallel || parallelUsed.Load() && ctx.Value(parallelKey{}) != nil {
+		ctx, cancel := context.WithCancelCause(ctx)
+		return &parallelCtx{ctx, cancel}
+	}
+	return ctx
+}
+
+// endParallel releases a parallel Scope's context once the Scope is closed
+// and its cleanups have run.
+func (s *Scope) endParallel() {
+	if pc, ok := s.ctx.(*parallelCtx); ok {
+		pc.cancel(publicError(ErrScopeClosed))
+	}
+}
+
+// prefetch resolves deps concurrently if s is parallel, so that the call
+// that follows finds them cached. The caller keeps s entered.
+func (s *Scope) prefetch(deps []dep) error {
+	if len(deps) < 2 {
+		return nil
+	}
+	if pc, ok := s.ctx.(*parallelCtx); ok {
+		return s.resolveGroup(pc, deps)
+	}
+	return nil
+}
+
+func (s *Scope) resolveGroup(pc *parallelCtx, deps []dep) error {
+	var buf [8]int
+	todo := buf[:0]
+	for i, d := range deps {
+		if s.pending(d) {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) < 2 {
+		return nil // nothing to overlap
+	}
+	g := &group{pc: pc, errs: make([]error, len(todo))}
+	g.first.Store(-1)
+	var wg sync.WaitGroup
+	for k, i := range todo[1:] {
+		wg.Go(func() { g.run(s, k+1, deps[i]) })
+	}
+	g.run(s, 0, deps[todo[0]]) // the caller's goroutine takes one share
+	wg.Wait()
+	return g.result()
+}
+
+// pending reports whether resolving d may run a provider whose value is then
+// cached, which is what a concurrent group can usefully do ahead of the call.
+func (s *Scope) pending(d dep) bool {
+	if d.kind != depProvider {
+		return false
+	}
+	switch d.p.life {
+	case Scoped:
+		return s.table.Load().slots[d.p.id].state.Load() != slotReady
+	case Singleton:
+		return !s.c.singles[d.p.id].ready.Load()
+	}
+	return false // NoCache: a value resolved now would be lost
+}
+
+// group is one concurrent resolution of a parameter list.
+type group struct {
+	pc    *parallelCtx
+	errs  []error      // by position in the group; each written by one goroutine before wg.Wait
+	first atomic.Int32 // position of the first failure in time, or -1
+}
+
+func (g *group) run(s *Scope, k int, d dep) {
+	if _, err := s.resolve(d); err != nil {
+		g.errs[k] = err
+		if g.first.CompareAndSwap(-1, int32(k)) {
+			g.pc.cancel(publicError(err))
+		}
+	}
+}
+
+// result returns the first error in parameter order, skipping the errors of
+// siblings that only report the cancellation the first failure caused.
+func (g *group) result() error {
+	first := g.first.Load()
+	if first < 0 {
+		return nil
+	}
+	cause := g.errs[first]
+	for k, err := range g.errs {
+		if err != nil && (k == int(first) || !isEcho(err, cause)) {
+			return err
+		}
+	}
+	return cause
+}
+
+func isEcho(err, cause error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, cause)
+}

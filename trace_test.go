@@ -1,0 +1,282 @@
+package depend_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/godepend/depend"
+)
+
+// recorder is an observer that keeps every Event.
+type recorder struct {
+	mu     sync.Mutex
+	events []depend.Event // guarded by mu
+}
+
+func (r *recorder) observe(e depend.Event) {
+	r.mu.Lock()
+	r.events = append(r.events, e)
+	r.mu.Unlock()
+}
+
+// summary renders the events as "type lifetime hit|call [error]", in order.
+func (r *recorder) summary() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.events))
+	for i, e := range r.events {
+		kind := "call"
+		if e.Hit {
+			kind = "hit"
+		}
+		out[i] = fmt.Sprintf("%v %v %s", e.Type, e.Lifetime, kind)
+		if e.Err != nil {
+			out[i] += " error"
+		}
+	}
+	return out
+}
+
+type (
+	tConfig  struct{}
+	tDB      struct{}
+	tUser    struct{}
+	tCounter struct{ n int }
+)
+
+var errDown = errors.New("database down")
+
+func observed(t *testing.T, providers ...any) (*depend.Container, *recorder) {
+	t.Helper()
+	c := depend.New()
+	rec := &recorder{}
+	for _, p := range providers {
+		opts := []depend.Option{}
+		if po, ok := p.(provideOpt); ok {
+			p, opts = po.fn, po.opts
+		}
+		require.NoError(t, c.Provide(p, opts...))
+	}
+	require.NoError(t, c.Observe(rec.observe))
+	return c, rec
+}
+
+type provideOpt struct {
+	fn   any
+	opts []depend.Option
+}
+
+func with(fn any, opts ...depend.Option) provideOpt { return provideOpt{fn, opts} }
+
+func TestObserveEvents(t *testing.T) {
+	config := with(func() *tConfig { return &tConfig{} }, depend.Singleton)
+	db := func(*tConfig) (*tDB, error) { return &tDB{}, nil }
+	counter := with(func() *tCounter { return &tCounter{} }, depend.NoCache)
+	tests := []struct {
+		name      string
+		providers []any
+		invoke    any
+		want      []string
+		wantErr   error
+	}{{
+		name:      "a call per provider and a hit per cached use",
+		providers: []any{config, db},
+		invoke:    func(*tDB, *tDB, *tConfig) {},
+		want: []string{
+			"*depend_test.tConfig singleton call",
+			"*depend_test.tDB scoped call",
+			"*depend_test.tDB scoped hit",
+			"*depend_test.tConfig singleton hit",
+		},
+	}, {
+		name:      "NoCache and Fresh are always calls",
+		providers: []any{config, db, counter},
+		invoke:    func(*tCounter, *tCounter, depend.Fresh[*tDB]) {},
+		want: []string{
+			"*depend_test.tCounter nocache call",
+			"*depend_test.tCounter nocache call",
+			"*depend_test.tConfig singleton call",
+			"*depend_test.tDB scoped call",
+		},
+	}, {
+		name:      "an error is reported by the call and by each hit on it",
+		providers: []any{func() (*tDB, error) { return nil, errDown }},
+		invoke:    func(a *tDB, b *tDB) {},
+		want:      []string{"*depend_test.tDB scoped call error"},
+		wantErr:   errDown,
+	}, {
+		name:      "a panic is a call with an error",
+		providers: []any{func() *tDB { panic("boom") }},
+		invoke:    func(*tDB) {},
+		want:      []string{"*depend_test.tDB scoped call error"},
+		wantErr:   depend.ErrPanic,
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rec := observed(t, tt.providers...)
+			s := c.NewScope(context.Background())
+			err := s.Invoke(tt.invoke)
+			require.NoError(t, s.Close())
+			require.ErrorIs(t, err, tt.wantErr)
+			require.Equal(t, tt.want, rec.summary())
+			for _, e := range rec.events {
+				if tt.wantErr != nil {
+					require.ErrorIs(t, e.Err, tt.wantErr)
+					require.True(t, strings.HasPrefix(e.Err.Error(), "depend: build *depend_test.tDB: "), e.Err.Error())
+				}
+			}
+		})
+	}
+}
+
+func TestObserveCachedErrorHit(t *testing.T) {
+	c, rec := observed(t, func() (*tDB, error) { return nil, errDown })
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	_, err1 := depend.Resolve[*tDB](s)
+	_, err2 := depend.Resolve[*tDB](s)
+	require.ErrorIs(t, err1, errDown)
+	require.ErrorIs(t, err2, errDown)
+	require.Equal(t, []string{"*depend_test.tDB scoped call error", "*depend_test.tDB scoped hit error"}, rec.summary())
+}
+
+func TestObserveDurationAndContext(t *testing.T) {
+	type key struct{}
+	c, rec := observed(t, func() *tDB { return &tDB{} })
+	ctx := context.WithValue(context.Background(), key{}, "req-1")
+	s := c.NewScope(ctx)
+	defer s.Close()
+	_, err := depend.Resolve[*tDB](s)
+	require.NoError(t, err)
+	_, err = depend.Resolve[*tDB](s)
+	require.NoError(t, err)
+	require.Len(t, rec.events, 2)
+	call, hit := rec.events[0], rec.events[1]
+	require.Positive(t, call.Duration)
+	require.Zero(t, hit.Duration)
+	require.Equal(t, reflect.TypeFor[*tDB](), call.Type)
+	require.Equal(t, "req-1", call.Context.Value(key{}))
+	require.Equal(t, "req-1", hit.Context.Value(key{}))
+}
+
+func TestObserveOrderAndMisuse(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *tDB { return &tDB{} }))
+	var order []string
+	require.NoError(t, c.Observe(func(depend.Event) { order = append(order, "first") }))
+	require.NoError(t, c.Observe(func(depend.Event) { order = append(order, "second") }))
+	require.ErrorIs(t, c.Observe(nil), depend.ErrBadProvider)
+
+	s := c.NewScope(context.Background())
+	_, err := depend.Resolve[*tDB](s)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.Equal(t, []string{"first", "second"}, order)
+
+	err = c.Observe(func(depend.Event) {})
+	require.ErrorIs(t, err, depend.ErrSealed)
+	require.ErrorContains(t, err, "depend: Observe: add observers before the first NewScope")
+}
+
+// One Scoped value asked for by many goroutines at once is one call.
+func TestObserveConcurrentOneCall(t *testing.T) {
+	const n = 16
+	release := make(chan struct{})
+	c, rec := observed(t, func() *tDB { <-release; return &tDB{} })
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	var ready, done sync.WaitGroup
+	var failures atomic.Int32
+	for range n {
+		ready.Add(1)
+		done.Go(func() {
+			ready.Done()
+			if _, err := depend.Resolve[*tDB](s); err != nil {
+				failures.Add(1)
+			}
+		})
+	}
+	ready.Wait()
+	close(release)
+	done.Wait()
+	require.Zero(t, failures.Load())
+	calls := 0
+	for _, line := range rec.summary() {
+		if strings.HasSuffix(line, "call") {
+			calls++
+		}
+	}
+	require.Equal(t, 1, calls)
+}
+
+func TestObserveNoAllocs(t *testing.T) {
+	c, _ := observed(t, func() *tDB { return &tDB{} })
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	_, err := depend.Resolve[*tDB](s)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(100, func() { _, _ = depend.Resolve[*tDB](s) })
+	require.Zero(t, allocs, "an observed cache hit allocates")
+}
+
+func TestSlogObserver(t *testing.T) {
+	tests := []struct {
+		name  string
+		level slog.Level
+		want  []string
+	}{
+		{"debug logs each event", slog.LevelDebug, []string{
+			`level=DEBUG msg="depend: resolve" type=*depend_test.tDB lifetime=scoped hit=false duration=`,
+			`level=DEBUG msg="depend: resolve" type=*depend_test.tUser lifetime=scoped hit=false duration=`,
+			`error="depend: build *depend_test.tUser: database down"`,
+		}},
+		{"info logs nothing", slog.LevelInfo, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tt.level}))
+			c := depend.New()
+			require.NoError(t, c.Provide(func() *tDB { return &tDB{} }))
+			require.NoError(t, c.Provide(func() (*tUser, error) { return nil, errDown }))
+			require.NoError(t, c.Observe(depend.SlogObserver(l)))
+			s := c.NewScope(context.Background())
+			require.NoError(t, s.Invoke(func(*tDB) {}))
+			require.ErrorIs(t, s.Invoke(func(*tUser) {}), errDown)
+			require.NoError(t, s.Close())
+			for _, w := range tt.want {
+				require.Contains(t, buf.String(), w)
+			}
+			if tt.want == nil {
+				require.Empty(t, buf.String())
+			}
+		})
+	}
+}
+
+func ExampleContainer_Observe() {
+	c := depend.New()
+	c.Provide(func() *Config { return &Config{} })
+	c.Provide(func(cfg *Config) *Service { return &Service{Config: cfg} })
+	c.Observe(func(e depend.Event) {
+		fmt.Println(e.Type, e.Lifetime, "hit:", e.Hit, "error:", e.Err)
+	})
+
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	s.Invoke(func(*Service, *Config) {})
+	// Output:
+	// *depend_test.Config scoped hit: false error: <nil>
+	// *depend_test.Service scoped hit: false error: <nil>
+	// *depend_test.Config scoped hit: true error: <nil>
+}
