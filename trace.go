@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"reflect"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -127,3 +131,160 @@ func SlogObserver(l *slog.Logger) func(Event) {
 		l.LogAttrs(e.Context, slog.LevelDebug, "depend: resolve", attrs...)
 	}
 }
+
+// timingKey finds a request's timings in its context.
+type timingKey struct{}
+
+// maxTimings bounds the Server-Timing header of one response.
+const maxTimings = 64
+
+// timings collects one request's provider calls for its Server-Timing
+// header.
+type timings struct {
+	mu      sync.Mutex
+	entries []string // rendered metrics, at most maxTimings; guarded by mu
+	dropped int      // calls past maxTimings; guarded by mu
+}
+
+// ServerTimingObserver is the observer, for [Container.Observe], that feeds
+// [ServerTiming]: it records each provider call of a request served under
+// ServerTiming. Events of other Scopes are ignored. It is safe for
+// concurrent use.
+func ServerTimingObserver(e Event) {
+	if e.Hit || e.Context == nil {
+		return
+	}
+	t, _ := e.Context.Value(timingKey{}).(*timings)
+	if t == nil {
+		return
+	}
+	t.add(e)
+}
+
+func (t *timings) add(e Event) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.entries) == maxTimings {
+		t.dropped++
+		return
+	}
+	desc := e.Type.String() + " " + e.Lifetime.String()
+	if e.Err != nil {
+		desc += " error"
+	}
+	ms := strconv.FormatFloat(float64(e.Duration)/float64(time.Millisecond), 'f', 3, 64)
+	t.entries = append(t.entries, metricName(e.Type.String())+";dur="+ms+";desc="+quote(desc))
+}
+
+func (t *timings) header() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	h := strings.Join(t.entries, ", ")
+	if t.dropped > 0 {
+		h += fmt.Sprintf(`, depend.dropped;desc="%d more provider calls"`, t.dropped)
+	}
+	return h
+}
+
+// metricName makes s a valid Server-Timing metric name, an RFC 9110 token:
+// every other byte becomes '_'.
+func metricName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !isTokenChar(c) {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// quote makes s an RFC 9110 quoted-string of printable ASCII: '"' and '\'
+// are escaped, other bytes become '?'.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == ' ' || c == '\t' || ('!' <= c && c <= '~'):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('?')
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// ServerTiming returns middleware that adds a Server-Timing header to each
+// response, listing the provider calls made for the request until the
+// response started, with their durations in milliseconds, so that the
+// browser's developer tools show what each dependency cost. Register
+// [ServerTimingObserver] with Container.Observe too, and wrap the handlers
+// (or the Container's Middleware) with ServerTiming:
+//
+//	c.Observe(depend.ServerTimingObserver)
+//	mux.Handle("GET /users/{id}", c.Handler(getUser))
+//	http.ListenAndServe(addr, depend.ServerTiming(mux))
+//
+// A metric is named after the provided type, made a valid token, with the
+// type, its lifetime and "error" for a failed call in its description. At
+// most 64 calls are listed. The header reveals the types and timings of the
+// server's internals to every client: enable it in development, or only for
+// trusted clients. ServerTiming is safe for concurrent use, and so is the
+// http.Handler it returns.
+func ServerTiming(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := &timings{}
+		tw := &timingWriter{ResponseWriter: w, t: t}
+		next.ServeHTTP(tw, r.WithContext(context.WithValue(r.Context(), timingKey{}, t)))
+		tw.start() // a handler that wrote nothing still gets the header
+	})
+}
+
+// timingWriter adds the Server-Timing header when the response starts.
+// http.ResponseController reaches the writer it wraps through Unwrap.
+type timingWriter struct {
+	http.ResponseWriter
+	t       *timings
+	started bool // set by the serving goroutine only
+}
+
+func (w *timingWriter) start() {
+	if w.started {
+		return
+	}
+	w.started = true
+	if h := w.t.header(); h != "" {
+		w.Header().Add("Server-Timing", h)
+	}
+}
+
+func (w *timingWriter) WriteHeader(code int) {
+	if code >= 200 || code == http.StatusSwitchingProtocols { // informational headers go without it
+		w.start()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *timingWriter) Write(b []byte) (int, error) {
+	w.start()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *timingWriter) Flush() {
+	w.start()
+	_ = http.NewResponseController(w.ResponseWriter).Flush() // http.Flusher cannot report it
+}
+
+func (w *timingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

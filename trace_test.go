@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -279,4 +282,159 @@ func ExampleContainer_Observe() {
 	// *depend_test.Config scoped hit: false error: <nil>
 	// *depend_test.Service scoped hit: false error: <nil>
 	// *depend_test.Config scoped hit: true error: <nil>
+}
+
+// serveTimed serves one request under ServerTiming with a handler that opens
+// its own Scope from the request's context and invokes fn in it.
+func serveTimed(t *testing.T, c *depend.Container, fn any) *httptest.ResponseRecorder {
+	t.Helper()
+	h := depend.ServerTiming(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := c.NewScope(r.Context())
+		defer s.Close()
+		if err := s.Invoke(fn); err != nil {
+			http.Error(w, "failed", http.StatusInternalServerError)
+		}
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	return w
+}
+
+var metricRE = regexp.MustCompile(`^[!#$%&'*+\-.^_` + "`" + `|~0-9A-Za-z]+;dur=[0-9]+\.[0-9]{3};desc="([^"\\]|\\.)*"$`)
+
+func TestServerTiming(t *testing.T) {
+	type weird struct {
+		A int `json:"a"`
+	}
+	tests := []struct {
+		name      string
+		providers []any
+		fn        any
+		want      []string // the metrics, each without its dur
+	}{{
+		name:      "one metric per call, none for hits",
+		providers: []any{func() *tConfig { return &tConfig{} }, func(*tConfig) *tDB { return &tDB{} }},
+		fn:        func(*tDB, *tConfig) {},
+		want: []string{
+			`*depend_test.tConfig;desc="*depend_test.tConfig scoped"`,
+			`*depend_test.tDB;desc="*depend_test.tDB scoped"`,
+		},
+	}, {
+		name:      "names become tokens and descriptions quoted strings",
+		providers: []any{func() []weird { return nil }, func() map[string]int { return nil }},
+		fn:        func([]weird, map[string]int) {},
+		want: []string{
+			`__depend_test.weird;desc="[]depend_test.weird scoped"`,
+			`map_string_int;desc="map[string]int scoped"`,
+		},
+	}, {
+		name:      "a failed call says so",
+		providers: []any{func() (*tDB, error) { return nil, errDown }},
+		fn:        func(*tDB) {},
+		want:      []string{`*depend_test.tDB;desc="*depend_test.tDB scoped error"`},
+	}, {
+		name:      "nothing called, no header",
+		providers: nil,
+		fn:        func() {},
+		want:      nil,
+	}}
+	durRE := regexp.MustCompile(`;dur=[0-9.]+`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := depend.New()
+			for _, p := range tt.providers {
+				require.NoError(t, c.Provide(p))
+			}
+			require.NoError(t, c.Observe(depend.ServerTimingObserver))
+			w := serveTimed(t, c, tt.fn)
+			header := w.Header().Values("Server-Timing")
+			if tt.want == nil {
+				require.Empty(t, header)
+				return
+			}
+			require.Len(t, header, 1)
+			metrics := strings.Split(header[0], ", ")
+			for _, m := range metrics {
+				require.Regexp(t, metricRE, m)
+			}
+			require.Equal(t, tt.want, strings.Split(durRE.ReplaceAllString(header[0], ""), ", "))
+		})
+	}
+}
+
+func TestServerTimingQuotes(t *testing.T) {
+	type tagged = *struct {
+		A int `json:"a\\" é:"x"`
+	}
+	c := depend.New()
+	require.NoError(t, c.Provide(func() tagged { return nil }))
+	require.NoError(t, c.Observe(depend.ServerTimingObserver))
+	header := serveTimed(t, c, func(tagged) {}).Header().Get("Server-Timing")
+	require.Regexp(t, metricRE, header)
+
+	// The description, unquoted, is the type with each non-ASCII byte as '?'.
+	typ := reflect.TypeFor[tagged]().String()
+	want := []byte(typ)
+	for i, c := range want {
+		if c > '~' {
+			want[i] = '?'
+		}
+	}
+	desc := header[strings.Index(header, `;desc="`)+len(`;desc="`) : len(header)-1]
+	unquoted := regexp.MustCompile(`\\(.)`).ReplaceAllString(desc, "$1")
+	require.Equal(t, string(want)+" scoped", unquoted)
+	require.Contains(t, typ, `"`)
+	require.Contains(t, typ, `\`)
+}
+
+func TestServerTimingLimit(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() int { return 1 }, depend.NoCache))
+	require.NoError(t, c.Observe(depend.ServerTimingObserver))
+	fn := func(s *depend.Scope) {
+		for range 100 {
+			_, _ = depend.Resolve[int](s)
+		}
+	}
+	header := serveTimed(t, c, fn).Header().Get("Server-Timing")
+	metrics := strings.Split(header, ", ")
+	require.Len(t, metrics, 65)
+	require.Equal(t, `depend.dropped;desc="36 more provider calls"`, metrics[64])
+}
+
+// Without ServerTimingObserver, or outside ServerTiming, nothing is recorded.
+func TestServerTimingNeedsBoth(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *tDB { return &tDB{} }))
+	require.Empty(t, serveTimed(t, c, func(*tDB) {}).Header().Values("Server-Timing"))
+
+	c = depend.New()
+	require.NoError(t, c.Provide(func() *tDB { return &tDB{} }))
+	require.NoError(t, c.Observe(depend.ServerTimingObserver))
+	s := c.NewScope(context.Background())
+	require.NotPanics(t, func() { require.NoError(t, s.Invoke(func(*tDB) {})) })
+	require.NoError(t, s.Close())
+}
+
+// The header goes out with the first write; calls after it are not listed.
+func TestServerTimingAtFirstWrite(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *tDB { return &tDB{} }))
+	require.NoError(t, c.Provide(func() *tUser { return &tUser{} }))
+	require.NoError(t, c.Observe(depend.ServerTimingObserver))
+	h := depend.ServerTiming(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := c.NewScope(r.Context())
+		defer s.Close()
+		_, _ = depend.Resolve[*tDB](s)
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = depend.Resolve[*tUser](s)
+		http.NewResponseController(w).Flush()
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Equal(t, http.StatusTeapot, w.Code)
+	require.True(t, w.Flushed, "Flush did not reach the recorder")
+	header := w.Header().Get("Server-Timing")
+	require.Contains(t, header, "*depend_test.tDB;")
+	require.NotContains(t, header, "tUser")
 }
