@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"sync/atomic"
 )
@@ -61,6 +62,20 @@ func WithParallel(ctx context.Context) context.Context {
 		parallelUsed.Store(true)
 	}
 	return context.WithValue(ctx, parallelKey{}, true)
+}
+
+// Parallel returns middleware that makes the Scope of each request it
+// serves parallel, by giving the request a context made with WithParallel:
+//
+//	mux.Handle("GET /dashboard", depend.Parallel(c.Handler(dashboard)))
+//
+// It must wrap whatever opens the Scope: Handler, or Middleware when
+// handlers run under it. It is safe for concurrent use, and so is the
+// http.Handler it returns.
+func Parallel(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithParallel(r.Context())))
+	})
 }
 
 // parallelCtx is the context of a parallel Scope. The first failure in a

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -272,4 +274,20 @@ func ExampleContainer_SetParallel() {
 	// Output:
 	// true true
 	// <nil>
+}
+
+func TestParallelMiddleware(t *testing.T) {
+	var depCalls atomic.Int32
+	c := newParallel(t, false, &depCalls)
+	h := depend.Parallel(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := c.NewScope(r.Context())
+		defer s.Close()
+		if err := s.Invoke(func(*pA, *pB, *pC) {}); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	}))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.Equal(t, int32(1), depCalls.Load())
 }
