@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -122,19 +123,27 @@ var (
 	errB = errors.New("b failed")
 )
 
-// failFirst returns a provider that fails with err at once.
-func failFirst[T any](err error) func() (T, error) {
+// failAfter returns a provider that fails with err once started is closed,
+// so that its sibling is running when the group is cancelled.
+func failAfter[T any](started <-chan struct{}, err error) func() (T, error) {
 	return func() (T, error) {
 		var zero T
-		return zero, err
+		select {
+		case <-started:
+			return zero, err
+		case <-time.After(10 * time.Second):
+			return zero, errors.New("the sibling never started")
+		}
 	}
 }
 
-// waitCancel returns a provider that blocks until the group is cancelled and
-// then returns what then(ctx) says, recording the cause it saw.
-func waitCancel[T any](cause *error, then func(ctx context.Context) error) func(context.Context) (T, error) {
+// waitCancel returns a provider that closes started, blocks until the group
+// is cancelled and then returns what then(ctx) says, recording the cause it
+// saw.
+func waitCancel[T any](started chan<- struct{}, cause *error, then func(ctx context.Context) error) func(context.Context) (T, error) {
 	return func(ctx context.Context) (T, error) {
 		var zero T
+		close(started)
 		select {
 		case <-ctx.Done():
 		case <-time.After(10 * time.Second):
@@ -150,18 +159,18 @@ func TestParallelErrors(t *testing.T) {
 	ownErr := func(context.Context) error { return errA }
 	tests := []struct {
 		name string
-		// a is parameter 0 and b parameter 1; b always fails first.
-		a       func(cause *error) any
+		// a is parameter 0 and b parameter 1; b fails while a runs.
+		a       func(started chan<- struct{}, cause *error) any
 		want    error
 		notWant error
 	}{{
 		name:    "a sibling that stops on cancellation does not hide the real error",
-		a:       func(cause *error) any { return waitCancel[*pA](cause, ctxErr) },
+		a:       func(started chan<- struct{}, cause *error) any { return waitCancel[*pA](started, cause, ctxErr) },
 		want:    errB,
 		notWant: context.Canceled,
 	}, {
 		name:    "a sibling's own error comes first in parameter order",
-		a:       func(cause *error) any { return waitCancel[*pA](cause, ownErr) },
+		a:       func(started chan<- struct{}, cause *error) any { return waitCancel[*pA](started, cause, ownErr) },
 		want:    errA,
 		notWant: errB,
 	}}
@@ -171,8 +180,9 @@ func TestParallelErrors(t *testing.T) {
 			cleaned := make(chan string, 1)
 			c := depend.New()
 			require.NoError(t, c.SetParallel(true))
-			require.NoError(t, c.Provide(tt.a(&cause)))
-			require.NoError(t, c.Provide(failFirst[*pB](errB)))
+			started := make(chan struct{})
+			require.NoError(t, c.Provide(tt.a(started, &cause)))
+			require.NoError(t, c.Provide(failAfter[*pB](started, errB)))
 			// pC is built fine, before the failure; its cleanup must still run.
 			require.NoError(t, c.Provide(func() (*pC, func()) { return &pC{}, func() { cleaned <- "pC" } }))
 			s := c.NewScope(context.Background())
@@ -290,4 +300,26 @@ func TestParallelMiddleware(t *testing.T) {
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	require.Equal(t, int32(1), depCalls.Load())
+}
+
+// An observer that panics on any goroutine of a group does not crash the
+// process: once the group is done, the panic reaches the goroutine that
+// resolved.
+func TestParallelObserverPanic(t *testing.T) {
+	for _, culprit := range []reflect.Type{reflect.TypeFor[*pA](), reflect.TypeFor[*pB]()} {
+		t.Run(culprit.String(), func(t *testing.T) {
+			c := depend.New()
+			require.NoError(t, c.SetParallel(true))
+			require.NoError(t, c.Provide(func() *pA { return &pA{} }))
+			require.NoError(t, c.Provide(func() *pB { return &pB{} }))
+			require.NoError(t, c.Observe(func(e depend.Event) {
+				if e.Type == culprit && !e.Hit {
+					panic("observer bug")
+				}
+			}))
+			s := c.NewScope(context.Background())
+			require.PanicsWithValue(t, "observer bug", func() { _ = s.Invoke(func(*pA, *pB) {}) })
+			require.NoError(t, s.Close())
+		})
+	}
 }
