@@ -27,6 +27,8 @@ type Container struct {
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
 	observer  func(Event)                // set by Observe under mu before sealing; read-only afterwards
 	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
+
+	http atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
 }
 
 // New returns an empty Container. It is safe for concurrent use once sealed.
