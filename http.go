@@ -396,7 +396,7 @@ type httpScope struct {
 
 func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope {
 	hs := &httpScope{}
-	hs.ctx = scopeCtx{r.Context(), hs}
+	hs.ctx = scopeCtx{c.scopeContext(r.Context()), hs}
 	hs.tw.ResponseWriter = w
 	s := &hs.Scope
 	s.c, s.ctx, s.done, s.req, s.w = c, &hs.ctx, hs.ctx.Done(), r, &hs.tw
@@ -476,6 +476,9 @@ func (h *handler) run(x *exchange) error {
 		return nil
 	case h.fast != nil:
 		return h.fast(x.w, x.r)
+	}
+	if err := x.s.prefetch(h.deps); err != nil {
+		return publicError(err)
 	}
 	args := make([]reflect.Value, len(h.deps))
 	for i, d := range h.deps {

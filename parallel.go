@@ -98,9 +98,22 @@ func (c *Container) scopeContext(ctx context.Context) context.Context {
 // endParallel releases a parallel Scope's context once the Scope is closed
 // and its cleanups have run.
 func (s *Scope) endParallel() {
-	if pc, ok := s.ctx.(*parallelCtx); ok {
+	if pc := s.parallelCtx(); pc != nil {
 		pc.cancel(publicError(ErrScopeClosed))
 	}
+}
+
+// parallelCtx returns the context that scopeContext made for s, or nil if s
+// is sequential. An HTTP Scope's context wraps it to carry the Scope.
+func (s *Scope) parallelCtx() *parallelCtx {
+	switch ctx := s.ctx.(type) {
+	case *parallelCtx:
+		return ctx
+	case *scopeCtx:
+		pc, _ := ctx.Context.(*parallelCtx)
+		return pc
+	}
+	return nil
 }
 
 // prefetch resolves deps concurrently if s is parallel, so that the call
@@ -109,7 +122,7 @@ func (s *Scope) prefetch(deps []dep) error {
 	if len(deps) < 2 {
 		return nil
 	}
-	if pc, ok := s.ctx.(*parallelCtx); ok {
+	if pc := s.parallelCtx(); pc != nil {
 		return s.resolveGroup(pc, deps)
 	}
 	return nil

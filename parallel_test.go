@@ -323,3 +323,50 @@ func TestParallelObserverPanic(t *testing.T) {
 		})
 	}
 }
+
+func TestParallelHandler(t *testing.T) {
+	tests := []struct {
+		name     string
+		parallel bool
+		wrap     func(c *depend.Container, h http.Handler) http.Handler
+	}{
+		{"container-wide", true, func(_ *depend.Container, h http.Handler) http.Handler { return h }},
+		{"one handler", false, func(_ *depend.Container, h http.Handler) http.Handler { return depend.Parallel(h) }},
+		{"under Middleware", false, func(c *depend.Container, h http.Handler) http.Handler {
+			return depend.Parallel(c.Middleware(h))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var depCalls atomic.Int32
+			c := newParallel(t, tt.parallel, &depCalls)
+			var sawCtx context.Context
+			h := tt.wrap(c, c.Handler(func(ctx context.Context, _ *pA, _ *pB, _ *pC) string {
+				sawCtx = ctx
+				return "ok"
+			}))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			require.Equal(t, "\"ok\"\n", w.Body.String())
+			require.Equal(t, int32(1), depCalls.Load())
+			require.ErrorIs(t, context.Cause(sawCtx), depend.ErrScopeClosed, "the Scope's context outlived the request")
+		})
+	}
+}
+
+func TestParallelHandlerError(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.SetParallel(true))
+	started := make(chan struct{})
+	var cause error
+	require.NoError(t, c.Provide(waitCancel[*pA](started, &cause, func(ctx context.Context) error { return ctx.Err() })))
+	require.NoError(t, c.Provide(failAfter[*pB](started, &depend.HTTPError{Status: http.StatusUnauthorized, Message: "no token"})))
+	h := c.Handler(func(*pA, *pB) { t.Error("the handler ran despite an error") })
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	require.Equal(t, "no token\n", w.Body.String())
+	var he *depend.HTTPError
+	require.ErrorAs(t, cause, &he)
+}

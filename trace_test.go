@@ -438,3 +438,43 @@ func TestServerTimingAtFirstWrite(t *testing.T) {
 	require.Contains(t, header, "*depend_test.tDB;")
 	require.NotContains(t, header, "tUser")
 }
+
+// ServerTiming and SlogObserver work with Handler's own Scopes, and the
+// header reaches an error response too.
+func TestServerTimingHandler(t *testing.T) {
+	var logs bytes.Buffer
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *tConfig { return &tConfig{} }, depend.Singleton))
+	require.NoError(t, c.Provide(func(r *http.Request) (*tUser, error) {
+		if r.Header.Get("Authorization") == "" {
+			return nil, &depend.HTTPError{Status: http.StatusUnauthorized}
+		}
+		return &tUser{}, nil
+	}))
+	require.NoError(t, c.Observe(depend.ServerTimingObserver))
+	require.NoError(t, c.Observe(depend.SlogObserver(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))))
+	h := depend.ServerTiming(c.Handler(func(*tConfig, *tUser) string { return "hi" }))
+
+	tests := []struct {
+		name   string
+		auth   string
+		status int
+		want   []string
+	}{
+		{"success", "Bearer x", http.StatusOK, []string{`*depend_test.tConfig;`, `*depend_test.tUser;`}},
+		{"provider error", "", http.StatusUnauthorized, []string{`desc="*depend_test.tUser scoped error"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Authorization", tt.auth)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			require.Equal(t, tt.status, w.Code)
+			for _, want := range tt.want {
+				require.Contains(t, w.Header().Get("Server-Timing"), want)
+			}
+		})
+	}
+	require.Contains(t, logs.String(), "type=*depend_test.tUser lifetime=scoped hit=false")
+}
