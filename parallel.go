@@ -99,9 +99,11 @@ func (c *Container) scopeContext(ctx context.Context) context.Context {
 // and its cleanups have run.
 func (s *Scope) endParallel() {
 	if pc := s.parallelCtx(); pc != nil {
-		pc.cancel(publicError(ErrScopeClosed))
+		pc.cancel(errScopeEnded)
 	}
 }
+
+var errScopeEnded = publicError(ErrScopeClosed)
 
 // parallelCtx returns the context that scopeContext made for s, or nil if s
 // is sequential. An HTTP Scope's context wraps it to carry the Scope.
@@ -139,7 +141,12 @@ func (s *Scope) resolveGroup(pc *parallelCtx, deps []dep) error {
 	if len(todo) < 2 {
 		return nil // nothing to overlap
 	}
-	g := &group{pc: pc, errs: make([]error, len(todo))}
+	g := &group{pc: pc}
+	if len(todo) <= len(g.inline) {
+		g.errs = g.inline[:len(todo)]
+	} else {
+		g.errs = make([]error, len(todo))
+	}
 	g.first.Store(-1)
 	var wg sync.WaitGroup
 	defer wg.Wait() // even if this goroutine's share calls runtime.Goexit
@@ -177,9 +184,10 @@ func (s *Scope) pending(d dep) bool {
 
 // group is one concurrent resolution of a parameter list.
 type group struct {
-	pc    *parallelCtx
-	errs  []error      // by position in the group; each written by one goroutine before wg.Wait
-	first atomic.Int32 // position of the first failure in time, or -1
+	pc     *parallelCtx
+	errs   []error      // by position in the group; each written by one goroutine before wg.Wait
+	inline [8]error     // errs' storage for small groups
+	first  atomic.Int32 // position of the first failure in time, or -1
 	// panicked is the first panic that escaped a goroutine of the group:
 	// providers' panics are errors already, so this is an observer's.
 	panicked atomic.Pointer[panicked]

@@ -370,3 +370,35 @@ func TestParallelHandlerError(t *testing.T) {
 	var he *depend.HTTPError
 	require.ErrorAs(t, cause, &he)
 }
+
+// A group larger than the inline error storage: ten dependencies, the last
+// one failing, all built concurrently.
+func TestParallelWideGroup(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.SetParallel(true))
+	b := newBarrier(10)
+	var built atomic.Int32
+	provide := func(fn any) { require.NoError(t, c.Provide(fn)) }
+	ok := func() error { built.Add(1); return b.await() }
+	provide(func() ([1]int, error) { return [1]int{}, ok() })
+	provide(func() ([2]int, error) { return [2]int{}, ok() })
+	provide(func() ([3]int, error) { return [3]int{}, ok() })
+	provide(func() ([4]int, error) { return [4]int{}, ok() })
+	provide(func() ([5]int, error) { return [5]int{}, ok() })
+	provide(func() ([6]int, error) { return [6]int{}, ok() })
+	provide(func() ([7]int, error) { return [7]int{}, ok() })
+	provide(func() ([8]int, error) { return [8]int{}, ok() })
+	provide(func() ([9]int, error) { return [9]int{}, ok() })
+	provide(func() ([10]int, error) {
+		if err := b.await(); err != nil {
+			return [10]int{}, err
+		}
+		return [10]int{}, errB
+	})
+	s := c.NewScope(context.Background())
+	err := s.Invoke(func([1]int, [2]int, [3]int, [4]int, [5]int, [6]int, [7]int, [8]int, [9]int, [10]int) {})
+	require.ErrorIs(t, err, errB)
+	require.ErrorContains(t, err, "depend: build [10]int: b failed")
+	require.NoError(t, s.Close())
+	require.Equal(t, int32(9), built.Load())
+}
