@@ -56,8 +56,11 @@ var parallelUsed atomic.Bool
 //
 //	s := c.NewScope(depend.WithParallel(ctx))
 //
-// It is safe for concurrent use.
+// A nil ctx means context.Background(). It is safe for concurrent use.
 func WithParallel(ctx context.Context) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if !parallelUsed.Load() {
 		parallelUsed.Store(true)
 	}

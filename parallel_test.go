@@ -93,12 +93,14 @@ func TestParallelResolvesConcurrentlyOnce(t *testing.T) {
 }
 
 func TestParallelPerScope(t *testing.T) {
-	var depCalls atomic.Int32
-	c := newParallel(t, false, &depCalls)
-	s := c.NewScope(depend.WithParallel(context.Background()))
-	require.NoError(t, s.Invoke(func(*pA, *pB, *pC) {}))
-	require.NoError(t, s.Close())
-	require.Equal(t, int32(1), depCalls.Load())
+	for _, ctx := range []context.Context{context.Background(), nil} {
+		var depCalls atomic.Int32
+		c := newParallel(t, false, &depCalls)
+		s := c.NewScope(depend.WithParallel(ctx))
+		require.NoError(t, s.Invoke(func(*pA, *pB, *pC) {}))
+		require.NoError(t, s.Close())
+		require.Equal(t, int32(1), depCalls.Load())
+	}
 }
 
 func TestSequentialByDefault(t *testing.T) {

@@ -54,7 +54,7 @@ type (
 	tConfig  struct{}
 	tDB      struct{}
 	tUser    struct{}
-	tCounter struct{ n int }
+	tCounter struct{}
 )
 
 var errDown = errors.New("database down")
@@ -364,7 +364,7 @@ func TestServerTiming(t *testing.T) {
 
 func TestServerTimingQuotes(t *testing.T) {
 	type tagged = *struct {
-		A int `json:"a\\" é:"x"`
+		A int `demo:"a\\" é:"x"`
 	}
 	c := depend.New()
 	require.NoError(t, c.Provide(func() tagged { return nil }))
