@@ -104,7 +104,7 @@ func (c *Container) lookup(t reflect.Type) (dep, bool) {
 // resolve returns the value for one compiled parameter.
 func (s *Scope) resolve(d dep) (any, error) {
 	if s.c.observer != nil {
-		s.observeHit(d)
+		s.observeHit(&d)
 	}
 	switch d.kind {
 	case depProvider:

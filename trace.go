@@ -71,7 +71,7 @@ func chain(first, then func(Event)) func(Event) {
 // observeHit reports a hit if d's value is ready in its cache. A ready value
 // never becomes unready while the lookup runs, so the lookup that follows
 // returns exactly what was reported.
-func (s *Scope) observeHit(d dep) {
+func (s *Scope) observeHit(d *dep) {
 	if d.kind != depProvider {
 		return
 	}
