@@ -88,10 +88,21 @@ type parallelCtx struct {
 	cancel context.CancelCauseFunc
 }
 
+// mayParallel reports whether a Scope of c may be parallel: false, in two
+// loads, for programs that never turn the feature on.
+func (c *Container) mayParallel() bool { return c.parallel || parallelUsed.Load() }
+
 // scopeContext returns the context for a new Scope of c: ctx itself, or a
 // cancellable copy when the Scope is parallel.
 func (c *Container) scopeContext(ctx context.Context) context.Context {
-	if c.parallel || parallelUsed.Load() && ctx.Value(parallelKey{}) != nil {
+	if !c.mayParallel() {
+		return ctx
+	}
+	return c.parallelContext(ctx)
+}
+
+func (c *Container) parallelContext(ctx context.Context) context.Context {
+	if c.parallel || ctx.Value(parallelKey{}) != nil {
 		ctx, cancel := context.WithCancelCause(ctx)
 		return &parallelCtx{ctx, cancel}
 	}
@@ -101,6 +112,12 @@ func (c *Container) scopeContext(ctx context.Context) context.Context {
 // endParallel releases a parallel Scope's context once the Scope is closed
 // and its cleanups have run.
 func (s *Scope) endParallel() {
+	if s.c.mayParallel() {
+		s.cancelParallel()
+	}
+}
+
+func (s *Scope) cancelParallel() {
 	if pc := s.parallelCtx(); pc != nil {
 		pc.cancel(errScopeEnded)
 	}
@@ -124,16 +141,20 @@ func (s *Scope) parallelCtx() *parallelCtx {
 // prefetch resolves deps concurrently if s is parallel, so that the call
 // that follows finds them cached. The caller keeps s entered.
 func (s *Scope) prefetch(deps []dep) error {
-	if len(deps) < 2 {
-		return nil
-	}
-	if pc := s.parallelCtx(); pc != nil {
-		return s.resolveGroup(pc, deps)
+	if s.c.mayParallel() {
+		return s.resolveGroup(deps)
 	}
 	return nil
 }
 
-func (s *Scope) resolveGroup(pc *parallelCtx, deps []dep) error {
+func (s *Scope) resolveGroup(deps []dep) error {
+	if len(deps) < 2 {
+		return nil
+	}
+	pc := s.parallelCtx()
+	if pc == nil {
+		return nil // a sequential Scope of a program that uses WithParallel
+	}
 	var buf [8]int
 	todo := buf[:0]
 	for i, d := range deps {
