@@ -237,6 +237,9 @@ func quote(s string) string {
 //	mux.Handle("GET /users/{id}", c.Handler(getUser))
 //	http.ListenAndServe(addr, depend.ServerTiming(mux))
 //
+// ServerTiming must wrap whatever opens the request's Scope (Handler, or
+// Middleware), since it is the Scope's context that carries the record.
+//
 // A metric is named after the provided type, made a valid token, with the
 // type, its lifetime and "error" for a failed call in its description. At
 // most 64 calls are listed. The header reveals the types and timings of the

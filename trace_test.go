@@ -478,3 +478,27 @@ func TestServerTimingHandler(t *testing.T) {
 	}
 	require.Contains(t, logs.String(), "type=*depend_test.tUser lifetime=scoped hit=false")
 }
+
+// Inside Middleware, ServerTiming comes too late: the Scope was opened
+// without the record. Outside, it works.
+func TestServerTimingOrder(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *tDB { return &tDB{} }))
+	require.NoError(t, c.Observe(depend.ServerTimingObserver))
+	h := c.Handler(func(*tDB) string { return "ok" })
+	for _, tt := range []struct {
+		name    string
+		handler http.Handler
+		want    bool
+	}{
+		{"outside Middleware", depend.ServerTiming(c.Middleware(h)), true},
+		{"inside Middleware", c.Middleware(depend.ServerTiming(h)), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			tt.handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+			require.Equal(t, http.StatusOK, w.Code)
+			require.Equal(t, tt.want, strings.Contains(w.Header().Get("Server-Timing"), "*depend_test.tDB;dur="))
+		})
+	}
+}
