@@ -1,0 +1,267 @@
+package depend
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"runtime"
+	"slices"
+	"strings"
+)
+
+// WriteDOT writes the Container's dependency graph to w in Graphviz's DOT
+// language; render it with `dot -Tsvg`. Each node is a provided type,
+// labelled with its lifetime and filled in its lifetime's colour; an edge
+// goes from a value to each value it depends on, dashed for a Fresh[T]
+// parameter. The problems Validate reports are drawn in red: the providers
+// they are found at, the edges of cycles and captive dependencies, and a node
+// for each type that nothing provides. A legend explains the notation, and
+// each node's tooltip names its provider func and its problems. The output
+// depends only on the registrations, so it can be diffed and kept in tests.
+//
+// Without roots, WriteDOT draws every provider. With roots, which are funcs
+// such as the ones passed to Handler or Scope.Invoke, it draws each root
+// and only the part of the graph one call of it can reach: one handler's
+// subgraph.
+//
+// WriteDOT neither seals nor changes c, and is safe for concurrent use.
+func (c *Container) WriteDOT(w io.Writer, roots ...any) error {
+	c.mu.Lock()
+	g, err := c.dotGraph(roots)
+	c.mu.Unlock()
+	if err != nil {
+		return publicError(fmt.Errorf("WriteDOT: %w", err))
+	}
+	if _, err := io.WriteString(w, g.String()); err != nil {
+		return publicError(fmt.Errorf("WriteDOT: %w", err))
+	}
+	return nil
+}
+
+// dot accumulates one graph. Nodes and edges are written in a fixed order:
+// roots, providers by id, then inputs and missing types in the order they are
+// first used.
+type dot struct {
+	nodes, edges strings.Builder
+	ids          map[reflect.Type]string // inputs and missing types drawn so far
+	edgeSeen     map[string]bool
+	problems     map[*provider][]*GraphError
+	cycleEdges   map[[2]reflect.Type]bool // consecutive types of a reported cycle
+	roots        bool                     // roots were drawn
+}
+
+// dotGraph builds the DOT text of c's graph. The caller holds c.mu.
+func (c *Container) dotGraph(roots []any) (*dot, error) {
+	g := &dot{
+		ids:        map[reflect.Type]string{},
+		edgeSeen:   map[string]bool{},
+		problems:   map[*provider][]*GraphError{},
+		cycleEdges: map[[2]reflect.Type]bool{},
+	}
+	for _, p := range c.check(c.providers) {
+		g.problems[p.node] = append(g.problems[p.node], p.GraphError)
+		if errors.Is(p, ErrCycle) {
+			for i := 1; i < len(p.Path); i++ {
+				g.cycleEdges[[2]reflect.Type{p.Path[i-1], p.Path[i]}] = true
+			}
+		}
+	}
+	drawn := make([]bool, len(c.providers))
+	if len(roots) == 0 {
+		for i := range drawn {
+			drawn[i] = true
+		}
+	}
+	for i, fn := range roots {
+		v := reflect.ValueOf(fn)
+		if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
+			return nil, fmt.Errorf("root %d is %T; want a func such as a handler, whose parameters are the values to draw: %w", i, fn, ErrBadProvider)
+		}
+		deps := c.link(params(v.Type()))
+		reach(deps, drawn)
+		id := fmt.Sprintf("root%d", i)
+		name := shortName(v)
+		g.node(id, []string{name[strings.LastIndex(name, "/")+1:], "root"}, name+" "+v.Type().String(), rootStyle)
+		g.roots = true
+		g.depEdges(id, nil, deps)
+	}
+	for _, p := range c.providers {
+		if drawn[p.id] {
+			g.provider(p)
+		}
+	}
+	return g, nil
+}
+
+// reach marks the providers deps lead to.
+func reach(deps []dep, drawn []bool) {
+	for _, d := range deps {
+		if d.p != nil && !drawn[d.p.id] {
+			drawn[d.p.id] = true
+			reach(d.p.deps, drawn)
+		}
+	}
+}
+
+var lifeColor = map[Lifetime]string{Singleton: "#cfe2f3", Scoped: "#d9ead3", NoCache: "#fff2cc"}
+
+const (
+	inputStyle   = `shape=ellipse, style=filled, fillcolor="#eeeeee"`
+	missingStyle = `style="dashed,rounded", color=red, fontcolor=red`
+	problemStyle = `color=red, fontcolor=red, penwidth=2`
+)
+
+func (g *dot) provider(p *provider) {
+	id := fmt.Sprintf("p%d", p.id)
+	label := []string{p.out.String(), p.life.String()}
+	for _, t := range p.as {
+		label = append(label, "as "+t.String())
+	}
+	tooltip := "provided by " + shortName(p.fn)
+	attrs := fmt.Sprintf("fillcolor=%q", lifeColor[p.life])
+	if probs := g.problems[p]; len(probs) > 0 {
+		for _, e := range probs {
+			if l := "problem: " + problemName(e.Err); !slices.Contains(label, l) {
+				label = append(label, l)
+			}
+			tooltip += "\n" + e.Error()
+		}
+		attrs += ", " + problemStyle
+	}
+	g.node(id, label, tooltip, attrs)
+	g.depEdges(id, p, p.deps)
+}
+
+// depEdges draws the edges from the node id (of provider p, or of a root if
+// p is nil) to its dependencies.
+func (g *dot) depEdges(id string, p *provider, deps []dep) {
+	for _, d := range deps {
+		var attrs []string
+		if d.kind == depFresh {
+			attrs = append(attrs, `style=dashed, label="Fresh"`)
+		}
+		if g.problemEdge(p, d) {
+			attrs = append(attrs, "color=red, penwidth=2")
+		}
+		g.edge(id, g.target(d), strings.Join(attrs, ", "))
+	}
+}
+
+// problemEdge reports whether the edge from p (nil for a root) to d is part
+// of a problem.
+func (g *dot) problemEdge(p *provider, d dep) bool {
+	switch {
+	case d.kind == depMissing:
+		return true
+	case p == nil:
+		return false
+	case p.life == Singleton && captive(d) != "":
+		return true
+	}
+	return d.p != nil && g.cycleEdges[[2]reflect.Type{p.out, d.p.out}]
+}
+
+// problemName names a GraphError's kind as seen from the provider it was
+// found at.
+func problemName(kind error) string {
+	switch kind {
+	case ErrNotProvided:
+		return "missing dependency"
+	case ErrCycle:
+		return "in a cycle"
+	}
+	return kind.Error()
+}
+
+// target returns the node id of what d resolves to, drawing inputs and
+// missing types on first use.
+func (g *dot) target(d dep) string {
+	if d.p != nil {
+		return fmt.Sprintf("p%d", d.p.id)
+	}
+	if id, ok := g.ids[d.typ]; ok {
+		return id
+	}
+	id := fmt.Sprintf("t%d", len(g.ids))
+	g.ids[d.typ] = id
+	if d.kind == depMissing {
+		g.node(id, []string{d.typ.String(), "not provided"}, "nothing provides "+d.typ.String()+"; register a provider for it with Provide", missingStyle)
+	} else {
+		g.node(id, []string{d.typ.String(), "per-request input"}, "supplied by the Scope", inputStyle)
+	}
+	return id
+}
+
+func (g *dot) node(id string, label []string, tooltip, attrs string) {
+	fmt.Fprintf(&g.nodes, "  %s [label=%s, tooltip=%s, %s];\n", id, dotLabel(label...), dotLabel(tooltip), attrs)
+}
+
+func (g *dot) edge(from, to, attrs string) {
+	key := from + "->" + to + attrs
+	if g.edgeSeen[key] {
+		return
+	}
+	g.edgeSeen[key] = true
+	if attrs != "" {
+		attrs = " [" + attrs + "]"
+	}
+	fmt.Fprintf(&g.edges, "  %s -> %s%s;\n", from, to, attrs)
+}
+
+func (g *dot) String() string {
+	var b strings.Builder
+	b.WriteString("digraph depend {\n")
+	b.WriteString("  graph [fontname=\"Helvetica\", fontsize=11, rankdir=TB];\n")
+	b.WriteString("  node [shape=box, style=\"filled,rounded\", fontname=\"Helvetica\", fontsize=11];\n")
+	b.WriteString("  edge [fontname=\"Helvetica\", fontsize=9];\n")
+	b.WriteString(g.nodes.String())
+	b.WriteString(g.edges.String())
+	b.WriteString(legend)
+	if g.roots {
+		b.WriteString(legendRoot)
+	}
+	b.WriteString("  }\n")
+	b.WriteString("}\n")
+	return b.String()
+}
+
+// legend explains colours, shapes and edge styles.
+var legend = `  subgraph cluster_legend {
+    label="legend"; style=dashed; color=gray; fontcolor=gray;
+    legend_singleton [label="singleton\nonce per Container", fillcolor="` + lifeColor[Singleton] + `"];
+    legend_scoped [label="scoped\nonce per request", fillcolor="` + lifeColor[Scoped] + `"];
+    legend_nocache [label="nocache\nat every use", fillcolor="` + lifeColor[NoCache] + `"];
+    legend_input [label="per-request input\ncontext, *http.Request, ...", ` + inputStyle + `];
+    legend_problem [label="problem\nsee the tooltip", fillcolor="white", ` + problemStyle + `];
+    legend_missing [label="not provided", ` + missingStyle + `];
+    legend_scoped -> legend_singleton [label="depends on"];
+    legend_nocache -> legend_scoped [style=dashed, label="Fresh"];
+    legend_problem -> legend_missing [color=red, penwidth=2, label="problem"];
+`
+
+const (
+	rootStyle  = `shape=box, style="bold,rounded"`
+	legendRoot = `    legend_root [label="root\nhandler or Invoke func", ` + rootStyle + `];
+`
+)
+
+// dotLabel quotes lines as one DOT string, joined by DOT's centred line
+// break.
+func dotLabel(lines ...string) string {
+	for i, l := range lines {
+		l = strings.ReplaceAll(l, `\`, `\\`)
+		l = strings.ReplaceAll(l, `"`, `\"`)
+		lines[i] = strings.ReplaceAll(l, "\n", `\n`)
+	}
+	return `"` + strings.Join(lines, `\n`) + `"`
+}
+
+// shortName is a func's package-qualified name, without the file and line
+// that would make a graph differ between checkouts.
+func shortName(fn reflect.Value) string {
+	if f := runtime.FuncForPC(fn.Pointer()); f != nil {
+		return f.Name()
+	}
+	return fn.Type().String()
+}
