@@ -53,6 +53,7 @@ func dotNewSession(*dotTx) *dotSession                          { return &dotSes
 func dotNewReport(*dotClock, *dotRepo) *dotReport               { return &dotReport{} }
 func dotNewA(*dotB) *dotA                                       { return &dotA{} }
 func dotNewB(*dotA) *dotB                                       { return &dotB{} }
+func dotShowReport(*dotReport, *dotA, *dotClock)                {}
 
 // dotApp is a valid application graph with every lifetime, an As binding, a
 // Fresh parameter and a per-request input.
@@ -96,7 +97,7 @@ func TestWriteDOTGolden(t *testing.T) {
 		{name: "app", c: dotApp},
 		{name: "handler", c: dotApp, roots: []any{dotGetUser}},
 		{name: "problems", c: dotBroken},
-		{name: "problems_handler", c: dotBroken, roots: []any{func(*dotReport, *dotA, *dotClock) {}}},
+		{name: "problems_handler", c: dotBroken, roots: []any{dotShowReport}},
 		{name: "empty", c: func(*testing.T) *depend.Container { return depend.New() }},
 	}
 	for _, tt := range tests {
