@@ -39,9 +39,9 @@ func (c *Container) WriteDOT(w io.Writer, roots ...any) error {
 	return nil
 }
 
-// dot accumulates one graph. Nodes and edges are written in a fixed order:
-// roots, providers by id, then inputs and missing types in the order they are
-// first used.
+// dot accumulates one graph, built by one goroutine under Container.mu.
+// Nodes and edges are written in a fixed order: roots, providers by id, then
+// inputs and missing types in the order they are first used.
 type dot struct {
 	nodes, edges strings.Builder
 	ids          map[reflect.Type]string // inputs and missing types drawn so far
