@@ -20,10 +20,11 @@ import (
 // each node's tooltip names its provider func and its problems. The output
 // depends only on the registrations, so it can be diffed and kept in tests.
 //
-// Without roots, WriteDOT draws every provider. With roots, which are funcs
-// such as the ones passed to Handler or Scope.Invoke, it draws each root
-// and only the part of the graph one call of it can reach: one handler's
-// subgraph.
+// Without roots, WriteDOT draws every provider and, as roots, the funcs
+// wrapped by Handler so far, with dotted edges to their Group's
+// requirements. With roots, which are funcs such as the ones passed to
+// Handler or Scope.Invoke, it draws each root and only the part of the graph
+// one call of it can reach: one handler's subgraph.
 //
 // WriteDOT neither seals nor changes c, and is safe for concurrent use.
 func (c *Container) WriteDOT(w io.Writer, roots ...any) error {
@@ -49,6 +50,7 @@ type dot struct {
 	problems     map[*provider][]*GraphError
 	cycleEdges   map[[2]reflect.Type]bool // consecutive types of a reported cycle
 	roots        bool                     // roots were drawn
+	requires     bool                     // Group requirements were drawn
 }
 
 // dotGraph builds the DOT text of c's graph. The caller holds c.mu.
@@ -68,23 +70,27 @@ func (c *Container) dotGraph(roots []any) (*dot, error) {
 		}
 	}
 	drawn := make([]bool, len(c.providers))
-	if len(roots) == 0 {
+	all := len(roots) == 0
+	rs := c.handlers
+	if all {
 		for i := range drawn {
 			drawn[i] = true
 		}
-	}
-	for i, fn := range roots {
-		v := reflect.ValueOf(fn)
-		if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
-			return nil, fmt.Errorf("root %d is %T; want a func such as a handler, whose parameters are the values to draw: %w", i, fn, ErrBadProvider)
+	} else {
+		rs = make([]drawnRoot, len(roots))
+		for i, fn := range roots {
+			v := reflect.ValueOf(fn)
+			if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
+				return nil, fmt.Errorf("root %d is %T; want a func such as a handler, whose parameters are the values to draw: %w", i, fn, ErrBadProvider)
+			}
+			rs[i] = drawnRoot{fn: v}
 		}
-		deps := c.link(params(v.Type()))
+	}
+	for i, r := range rs {
+		requires, deps := c.link(r.requires), c.link(params(r.fn.Type()))
+		reach(requires, drawn)
 		reach(deps, drawn)
-		id := fmt.Sprintf("root%d", i)
-		name := shortName(v)
-		g.node(id, []string{name[strings.LastIndex(name, "/")+1:], "root"}, name+" "+v.Type().String(), rootStyle)
-		g.roots = true
-		g.depEdges(id, nil, deps)
+		g.root(fmt.Sprintf("root%d", i), r.fn, requires, deps)
 	}
 	for _, p := range c.providers {
 		if drawn[p.id] {
@@ -92,6 +98,38 @@ func (c *Container) dotGraph(roots []any) (*dot, error) {
 		}
 	}
 	return g, nil
+}
+
+// drawnRoot is a func drawn as a root, with the requirements of the Group
+// that wrapped it.
+type drawnRoot struct {
+	fn       reflect.Value
+	requires []reflect.Type
+}
+
+// addHandler records a func wrapped by Handler for WriteDOT, once.
+func (c *Container) addHandler(fn reflect.Value, requires []Requirement) {
+	r := drawnRoot{fn: fn, requires: make([]reflect.Type, len(requires))}
+	for i, req := range requires {
+		r.requires[i] = req.t
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range c.handlers {
+		if h.fn.Pointer() == fn.Pointer() && slices.Equal(h.requires, r.requires) {
+			return
+		}
+	}
+	c.handlers = append(c.handlers, r)
+}
+
+func (g *dot) root(id string, fn reflect.Value, requires, deps []dep) {
+	name := shortName(fn)
+	g.node(id, []string{name[strings.LastIndex(name, "/")+1:], "root"}, name+" "+fn.Type().String(), rootStyle)
+	g.roots = true
+	g.requires = g.requires || len(requires) > 0
+	g.depEdges(id, nil, requires, requiresStyle)
+	g.depEdges(id, nil, deps, "")
 }
 
 // reach marks the providers deps lead to.
@@ -130,14 +168,17 @@ func (g *dot) provider(p *provider) {
 		attrs += ", " + problemStyle
 	}
 	g.node(id, label, tooltip, attrs)
-	g.depEdges(id, p, p.deps)
+	g.depEdges(id, p, p.deps, "")
 }
 
 // depEdges draws the edges from the node id (of provider p, or of a root if
-// p is nil) to its dependencies.
-func (g *dot) depEdges(id string, p *provider, deps []dep) {
+// p is nil) to its dependencies, with style unless they are Fresh.
+func (g *dot) depEdges(id string, p *provider, deps []dep, style string) {
 	for _, d := range deps {
 		var attrs []string
+		if style != "" {
+			attrs = append(attrs, style)
+		}
 		if d.kind == depFresh {
 			attrs = append(attrs, `style=dashed, label="Fresh"`)
 		}
@@ -221,6 +262,9 @@ func (g *dot) String() string {
 	if g.roots {
 		b.WriteString(legendRoot)
 	}
+	if g.requires {
+		b.WriteString(legendRequires)
+	}
 	b.WriteString("  }\n")
 	b.WriteString("}\n")
 	return b.String()
@@ -241,8 +285,11 @@ var legend = `  subgraph cluster_legend {
 `
 
 const (
-	rootStyle  = `shape=box, style="bold,rounded"`
-	legendRoot = `    legend_root [label="root\nhandler or Invoke func", ` + rootStyle + `];
+	rootStyle     = `shape=box, style="bold,rounded"`
+	requiresStyle = `style=dotted, label="requires"`
+	legendRoot    = `    legend_root [label="root\nhandler or Invoke func", ` + rootStyle + `];
+`
+	legendRequires = `    legend_root -> legend_scoped [` + requiresStyle + `];
 `
 )
 

@@ -281,7 +281,11 @@ func (g *Group) compile(fn any) (*handler, error) {
 	}
 	g.c.seal()
 	h.deps = g.c.link(h.in)
-	return h, g.link(h)
+	if err := g.link(h); err != nil {
+		return nil, err
+	}
+	g.c.addHandler(v, g.requires)
+	return h, nil
 }
 
 func (h *handler) setResults(t reflect.Type) error {

@@ -12,10 +12,11 @@ import (
 // is the same code whether it was forked or not.
 
 // Fork returns a new, unsealed Container with the registrations of c: the
-// same providers, lifetimes and As bindings, but none of c's state. The fork
-// builds its own Singletons and runs their cleanups at its own Close, and it
-// can take more Provide calls or Replace existing providers before its first
-// NewScope. c may be sealed or not, and is left unchanged.
+// same providers, lifetimes and As bindings, and the same HTTPOptions, but
+// none of c's state. The fork builds its own Singletons and runs their
+// cleanups at its own Close, and it can take more Provide calls or Replace
+// existing providers before its first NewScope or Handler; handlers wrapped
+// by c stay c's. c may be sealed or not, and is left unchanged.
 //
 // Fork is safe for concurrent use, also with requests served by c.
 func (c *Container) Fork() *Container {
@@ -33,6 +34,7 @@ func (c *Container) Fork() *Container {
 	for t, p := range c.byType {
 		f.byType[t] = f.providers[p.id]
 	}
+	f.http.Store(c.http.Load())
 	return f
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -91,6 +93,22 @@ func TestForkHasItsOwnSingletons(t *testing.T) {
 	assert.Same(t, fromC, resolveIn[*ovConfig](t, c), "the original keeps its Singleton")
 	require.NoError(t, c.Close())
 	assert.Equal(t, int32(2), closed.Load())
+}
+
+func TestForkKeepsHTTPOptions(t *testing.T) {
+	c := ovApp(t)
+	c.SetHTTPOptions(depend.HTTPOptions{WriteError: func(w http.ResponseWriter, _ *http.Request, status int, msg string, _ error) {
+		w.WriteHeader(status)
+		fmt.Fprint(w, "app error page: ", msg)
+	}})
+	f := c.Fork()
+	require.NoError(t, f.Replace(func() (*ovDB, error) {
+		return nil, &depend.HTTPError{Status: http.StatusTeapot, Message: "fake down"}
+	}))
+	rec := httptest.NewRecorder()
+	f.Handler(func(*ovRepo) {}).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	assert.Equal(t, http.StatusTeapot, rec.Code)
+	assert.Equal(t, "app error page: fake down", rec.Body.String(), "the fork answers errors as the app does")
 }
 
 func TestReplaceBringsItsOwnDependencies(t *testing.T) {
