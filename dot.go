@@ -286,10 +286,10 @@ var legend = `  subgraph cluster_legend {
 
 const (
 	rootStyle     = `shape=box, style="bold,rounded"`
-	requiresStyle = `style=dotted, label="requires"`
+	requiresStyle = `style=dotted` // unlabelled: a Group's routes all have one
 	legendRoot    = `    legend_root [label="root\nhandler or Invoke func", ` + rootStyle + `];
 `
-	legendRequires = `    legend_root -> legend_scoped [` + requiresStyle + `];
+	legendRequires = `    legend_root -> legend_scoped [` + requiresStyle + `, label="requires"];
 `
 )
 
