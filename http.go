@@ -392,6 +392,12 @@ type httpScope struct {
 	Scope
 	ctx scopeCtx
 	tw  trackWriter
+
+	// A Handler's arguments of interface type, stored here (the httpScope
+	// is on the heap anyway) so that they pass to reflect.Value.Call as
+	// values of that type at no cost.
+	argCtx context.Context
+	argW   http.ResponseWriter
 }
 
 func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope {
@@ -406,6 +412,7 @@ func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope 
 
 // exchange is one request as one handler sees it.
 type exchange struct {
+	hs    *httpScope
 	s     *Scope
 	ctx   context.Context     // the request's context, carrying s
 	r     *http.Request       // what fn and next get
@@ -418,7 +425,7 @@ type exchange struct {
 func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 	ctx := r.Context()
 	if hs, ok := ctx.Value(scopeKey{}).(*httpScope); ok && hs.c == h.c {
-		x := exchange{s: &hs.Scope, ctx: ctx, r: r, w: w}
+		x := exchange{hs: hs, s: &hs.Scope, ctx: ctx, r: r, w: w}
 		if tw, ok := w.(*trackWriter); ok && tw == &hs.tw {
 			x.tw = tw
 		} else if h.needW {
@@ -431,7 +438,7 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 		return x
 	}
 	hs := h.c.openHTTP(w, r)
-	x := exchange{s: &hs.Scope, ctx: &hs.ctx, r: r, w: w, owned: true}
+	x := exchange{hs: hs, s: &hs.Scope, ctx: &hs.ctx, r: r, w: w, owned: true}
 	if h.needReq {
 		x.r = r.WithContext(&hs.ctx)
 		hs.req = x.r
@@ -477,32 +484,37 @@ func (h *handler) run(x *exchange) error {
 	case h.fast != nil:
 		return h.fast(x.w, x.r)
 	}
-	args := make([]reflect.Value, len(h.deps))
+	var buf [8]reflect.Value
+	args := buf[:0]
 	for i, d := range h.deps {
-		v, err := x.arg(d)
+		v, err := x.arg(d, h.in[i])
 		if err != nil {
 			return publicError(err)
 		}
-		if v == nil {
-			args[i] = reflect.Zero(h.in[i])
-		} else {
-			args[i] = reflect.ValueOf(v)
-		}
+		args = append(args, v)
 	}
 	return h.result(x, h.fn.Call(args))
 }
 
 // arg returns the value of one of fn's parameters.
-func (x *exchange) arg(d dep) (any, error) {
+func (x *exchange) arg(d dep, t reflect.Type) (reflect.Value, error) {
+	// The writer and the context go in as values of their interface type,
+	// so that reflect.Value.Call need not check that they implement it.
 	switch d.kind {
 	case depContext:
-		return x.ctx, nil
+		x.hs.argCtx = x.ctx
+		return reflect.ValueOf(&x.hs.argCtx).Elem(), nil
 	case depRequest:
-		return x.r, nil
+		return reflect.ValueOf(x.r), nil
 	case depWriter:
-		return x.w, nil
+		x.hs.argW = x.w
+		return reflect.ValueOf(&x.hs.argW).Elem(), nil
 	}
-	return x.s.resolve(d)
+	v, err := x.s.resolve(d)
+	if err != nil || v == nil {
+		return reflect.Zero(t), err
+	}
+	return reflect.ValueOf(v), nil
 }
 
 func (h *handler) result(x *exchange, out []reflect.Value) error {
@@ -551,7 +563,9 @@ func writeJSON(w http.ResponseWriter, v any) error {
 		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
+	if status != http.StatusOK { // Write sends 200 by itself
+		w.WriteHeader(status)
+	}
 	w.Write(b.Bytes()) // an error means the client went away: nothing to tell it
 	return nil
 }

@@ -705,3 +705,37 @@ func ExampleGroup() {
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output: 401 Unauthorized
 }
+
+// BenchmarkHandler compares Handler with the same handler wired by hand, in
+// process (no network), so the ratio shows the layer's own cost.
+func BenchmarkHandler(b *testing.B) {
+	newConfig := func() *Config { return &Config{Debug: true} }
+	newService := func(cfg *Config) *Service { return &Service{Config: cfg} }
+	write := func(w http.ResponseWriter, svc *Service) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(svc.Config)
+	}
+	c := depend.New()
+	c.Provide(depend.Func0(func() (*Config, error) { return newConfig(), nil }))
+	c.Provide(depend.Func1(func(cfg *Config) (*Service, error) { return newService(cfg), nil }))
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"hand-wired", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			write(w, newService(newConfig()))
+		})},
+		{"Handler writer", c.Handler(func(w http.ResponseWriter, svc *Service) { write(w, svc) })},
+		{"Handler value", c.Handler(func(svc *Service) *Config { return svc.Config })},
+		{"Handler request", c.Handler(func(r *http.Request, svc *Service) *Config { return svc.Config })},
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	for _, h := range handlers {
+		b.Run(h.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				h.h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		})
+	}
+}
