@@ -575,13 +575,14 @@ func writeJSON(w http.ResponseWriter, v any) error {
 func (x *exchange) fail(err error) {
 	x.s.setCause(err)
 	o := x.s.c.httpOptions()
+	r := x.request()
 	if x.tw != nil && x.tw.wrote {
-		o.report(x.r, fmt.Errorf("depend: %s %s: the response had started, so this error was not sent: %w", x.r.Method, x.r.URL.Path, err))
+		o.report(r, fmt.Errorf("depend: %s %s: the response had started, so this error was not sent: %w", r.Method, r.URL.Path, err))
 		return
 	}
 	status, msg := publicStatus(err)
 	if status >= 500 {
-		o.report(x.r, err)
+		o.report(r, err)
 	}
 	var he *HTTPError
 	if errors.As(err, &he) {
@@ -589,7 +590,16 @@ func (x *exchange) fail(err error) {
 			x.w.Header()[k] = v
 		}
 	}
-	o.writeError(x.w, x.r, status, msg, err)
+	o.writeError(x.w, r, status, msg, err)
+}
+
+// request returns the request with a context that carries the Scope, for
+// the hooks: one that nothing else needed is derived now, on this rare path.
+func (x *exchange) request() *http.Request {
+	if x.r.Context() != x.ctx {
+		x.r = x.r.WithContext(x.ctx)
+	}
+	return x.r
 }
 
 // end closes the Scope if the handler opened it, and reports the cleanups'
@@ -599,7 +609,7 @@ func (x *exchange) end() {
 		return
 	}
 	if err := x.s.Close(); err != nil {
-		x.s.c.httpOptions().report(x.r, err)
+		x.s.c.httpOptions().report(x.request(), err)
 	}
 }
 

@@ -739,3 +739,27 @@ func BenchmarkHandler(b *testing.B) {
 		})
 	}
 }
+
+// The hooks can find the request's Scope, even when the handler took
+// nothing of the request.
+func TestHooksSeeTheScope(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() (*httpTx, func() error) {
+		return &httpTx{}, func() error { return errors.New("commit failed") }
+	}))
+	var found []bool
+	c.SetHTTPOptions(depend.HTTPOptions{
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			_, ok := depend.ScopeFrom(r.Context())
+			found = append(found, ok)
+			w.WriteHeader(status)
+		},
+		ReportError: func(r *http.Request, err error) {
+			_, ok := depend.ScopeFrom(r.Context())
+			found = append(found, ok)
+		},
+	})
+	rec := serve(c.Handler(func(*httpTx) error { return errSecret }), "GET", "/")
+	assert.Equal(t, 500, rec.Code)
+	assert.Equal(t, []bool{true, true, true}, found, "report, write, report the cleanup's error")
+}
