@@ -184,6 +184,7 @@ func (c *Container) Handler(fn any) http.Handler { return c.Group().Handler(fn) 
 // Handler is Container.Handler for the routes of g: g's requirements are
 // built before fn's parameters.
 func (g *Group) Handler(fn any) http.Handler {
+	g.mustBeMade("Handler")
 	h, err := g.compile(fn)
 	if err != nil {
 		panic(err)
@@ -208,6 +209,7 @@ func (c *Container) Middleware(next http.Handler) http.Handler { return c.Group(
 // such as a file server. Like Handler, it panics if a requirement's graph is
 // broken.
 func (g *Group) Middleware(next http.Handler) http.Handler {
+	g.mustBeMade("Middleware")
 	if next == nil {
 		panic(publicError(fmt.Errorf("Middleware(nil): pass the http.Handler to wrap: %w", ErrBadProvider)))
 	}
@@ -217,6 +219,12 @@ func (g *Group) Middleware(next http.Handler) http.Handler {
 		panic(err)
 	}
 	return h
+}
+
+func (g *Group) mustBeMade(what string) {
+	if g == nil || g.c == nil {
+		panic(publicError(fmt.Errorf("%s on a Group that Container.Group did not make (or a nil Container): %w", what, ErrBadProvider)))
+	}
 }
 
 // ScopeFrom returns the Scope that Middleware or Handler opened for the

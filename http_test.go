@@ -763,3 +763,36 @@ func TestHooksSeeTheScope(t *testing.T) {
 	assert.Equal(t, 500, rec.Code)
 	assert.Equal(t, []bool{true, true, true}, found, "report, write, report the cleanup's error")
 }
+
+type ctxKey struct{}
+
+// A router or middleware between Middleware and Handler may replace the
+// request and wrap the writer; providers built for the handler see those.
+func TestHandlerUnderMiddlewareSeesTheInnerRequestAndWriter(t *testing.T) {
+	c, _ := newHTTP(t)
+	require.NoError(t, c.Provide(func(r *http.Request, w http.ResponseWriter) *httpUser {
+		w.Header().Set("X-Seen-By", "provider")
+		name, _ := r.Context().Value(ctxKey{}).(string)
+		return &httpUser{Name: name + " " + r.PathValue("id")}
+	}))
+	inner := func(next http.Handler) http.Handler { // like a router that adds to the context
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "routed")))
+		})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}", inner(c.Handler(func(u *httpUser) string { return u.Name })))
+	rec := serve(c.Middleware(mux), "GET", "/users/7")
+	assert.Equal(t, 200, rec.Code)
+	assert.Equal(t, `"routed 7"`+"\n", rec.Body.String())
+	assert.Equal(t, "provider", rec.Header().Get("X-Seen-By"))
+}
+
+func TestZeroGroupPanicsWithAClearError(t *testing.T) {
+	var g depend.Group
+	err := wrapPanic(func() { g.Handler(func() {}) })
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.ErrorContains(t, err, "Container.Group")
+	err = wrapPanic(func() { g.Middleware(http.NotFoundHandler()) })
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+}
