@@ -254,10 +254,12 @@ type checker struct {
 	problems []problem
 }
 
-// check links the providers and reports the problems reachable from roots,
-// in a deterministic order. The caller holds c.mu.
+// check reports the problems reachable from roots, in a deterministic order.
+// Until the Container is sealed it first links the providers against the
+// current registrations; once sealed, links are read-only. The caller holds
+// c.mu.
 func (c *Container) check(roots []*provider) []problem {
-	if !c.sealed.Load() { // once sealed, deps are read without a lock
+	if !c.sealed.Load() {
 		for _, p := range c.providers {
 			p.deps = c.link(p.in)
 		}
