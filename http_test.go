@@ -613,7 +613,7 @@ func TestHandlerClientGoesAway(t *testing.T) {
 	entered := make(chan struct{})
 	closed := make(chan struct{})
 	require.NoError(t, c.Provide(func() (*httpCounter, func()) { return &httpCounter{}, func() { close(closed) } }))
-	srv := httptest.NewServer(c.Handler(func(ctx context.Context, _ *httpTx, _ *httpCounter) error {
+	srv := httptest.NewServer(c.Handler(func(ctx context.Context, _ *httpCounter, _ *httpTx) error { // the counter is built first, so its cleanup runs last
 		close(entered)
 		<-ctx.Done()
 		return ctx.Err()
