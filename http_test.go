@@ -799,3 +799,52 @@ func TestZeroGroupPanicsWithAClearError(t *testing.T) {
 	err = wrapPanic(func() { g.Middleware(http.NotFoundHandler()) })
 	assert.ErrorIs(t, err, depend.ErrBadProvider)
 }
+
+func ExampleContainer_SetHTTPOptions() {
+	c := depend.New()
+	c.SetHTTPOptions(depend.HTTPOptions{
+		// RFC 9457 problem details instead of text/plain.
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]any{"status": status, "title": http.StatusText(status), "detail": msg})
+		},
+		ReportError: func(r *http.Request, err error) { fmt.Println("reported:", err) },
+	})
+	h := c.Handler(func(r *http.Request) error {
+		if r.URL.Query().Has("id") {
+			return errors.New("db password hunter2 rejected") // reported, never sent
+		}
+		return &depend.HTTPError{Status: http.StatusBadRequest, Message: "id is required"}
+	})
+	for _, target := range []string{"/", "/?id=1"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		fmt.Print(rec.Code, " ", rec.Header().Get("Content-Type"), " ", rec.Body.String())
+	}
+	// Output:
+	// 400 application/problem+json {"detail":"id is required","status":400,"title":"Bad Request"}
+	// reported: db password hunter2 rejected
+	// 500 application/problem+json {"detail":"Internal Server Error","status":500,"title":"Internal Server Error"}
+}
+
+func ExampleScopeFrom() {
+	c := depend.New()
+	calls := 0
+	c.Provide(func() *httpCounter { calls++; return &httpCounter{n: calls} })
+	logRequests := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := depend.ScopeFrom(r.Context())
+			n, _ := depend.Resolve[*httpCounter](s) // the handler gets this same value
+			fmt.Println("middleware sees", n.n)
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := c.Middleware(logRequests(c.Handler(func(n *httpCounter) {
+		fmt.Println("handler sees", n.n, "after", calls, "call")
+	})))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	// Output:
+	// middleware sees 1
+	// handler sees 1 after 1 call
+}
