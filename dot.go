@@ -61,29 +61,15 @@ func (c *Container) dotGraph(roots []any) (*dot, error) {
 		problems:   map[*provider][]*GraphError{},
 		cycleEdges: map[[2]reflect.Type]bool{},
 	}
-	for _, p := range c.check(c.providers) {
-		g.problems[p.node] = append(g.problems[p.node], p.GraphError)
-		if errors.Is(p, ErrCycle) {
-			for i := 1; i < len(p.Path); i++ {
-				g.cycleEdges[[2]reflect.Type{p.Path[i-1], p.Path[i]}] = true
-			}
-		}
+	g.addProblems(c.check(c.providers))
+	rs, err := c.rootsToDraw(roots)
+	if err != nil {
+		return nil, err
 	}
 	drawn := make([]bool, len(c.providers))
-	all := len(roots) == 0
-	rs := c.handlers
-	if all {
+	if len(roots) == 0 {
 		for i := range drawn {
 			drawn[i] = true
-		}
-	} else {
-		rs = make([]drawnRoot, len(roots))
-		for i, fn := range roots {
-			v := reflect.ValueOf(fn)
-			if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
-				return nil, fmt.Errorf("root %d is %T; want a func such as a handler, whose parameters are the values to draw: %w", i, fn, ErrBadProvider)
-			}
-			rs[i] = drawnRoot{fn: v}
 		}
 	}
 	for i, r := range rs {
@@ -98,6 +84,34 @@ func (c *Container) dotGraph(roots []any) (*dot, error) {
 		}
 	}
 	return g, nil
+}
+
+func (g *dot) addProblems(problems []problem) {
+	for _, p := range problems {
+		g.problems[p.node] = append(g.problems[p.node], p.GraphError)
+		if errors.Is(p, ErrCycle) {
+			for i := 1; i < len(p.Path); i++ {
+				g.cycleEdges[[2]reflect.Type{p.Path[i-1], p.Path[i]}] = true
+			}
+		}
+	}
+}
+
+// rootsToDraw checks the roots passed to WriteDOT; without any, the roots
+// are the handlers c wrapped. The caller holds c.mu.
+func (c *Container) rootsToDraw(roots []any) ([]drawnRoot, error) {
+	if len(roots) == 0 {
+		return c.handlers, nil
+	}
+	rs := make([]drawnRoot, len(roots))
+	for i, fn := range roots {
+		v := reflect.ValueOf(fn)
+		if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
+			return nil, fmt.Errorf("root %d is %T; want a func such as a handler, whose parameters are the values to draw: %w", i, fn, ErrBadProvider)
+		}
+		rs[i] = drawnRoot{fn: v}
+	}
+	return rs, nil
 }
 
 // drawnRoot is a func drawn as a root, with the requirements of the Group
