@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/godepend/depend"
@@ -196,4 +198,25 @@ func TestWriteDOTRenders(t *testing.T) {
 		require.NoError(t, err, "%s: %s", g, out)
 		assert.Contains(t, string(out), "<svg", g)
 	}
+}
+
+func ExampleContainer_WriteDOT() {
+	c := depend.New()
+	c.Provide(dotNewConfig, depend.Singleton)
+	c.Provide(dotNewMailer, depend.Singleton)
+	c.Provide(func(*dotClock) *dotReport { return nil }) // nothing provides *dotClock
+
+	// One handler's subgraph; without roots, WriteDOT draws everything.
+	var b strings.Builder
+	c.WriteDOT(&b, func(*dotMailer, *dotReport) {})
+	for _, line := range strings.Split(b.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[1] == "->" && !strings.HasPrefix(f[0], "legend") {
+			fmt.Println(line) // the edges; nodes carry labels and tooltips
+		}
+	}
+	// Output:
+	//   root0 -> p1;
+	//   root0 -> p2;
+	//   p1 -> p0;
+	//   p2 -> t0 [color=red, penwidth=2];
 }
