@@ -76,7 +76,7 @@ func (c *Container) dotGraph(roots []any) (*dot, error) {
 		requires, deps := c.link(r.requires), c.link(params(r.fn.Type()))
 		reach(requires, drawn)
 		reach(deps, drawn)
-		g.root(fmt.Sprintf("root%d", i), r.fn, requires, deps)
+		g.root(fmt.Sprintf("root%d", i), r, requires, deps)
 	}
 	for _, p := range c.providers {
 		if drawn[p.id] {
@@ -109,7 +109,7 @@ func (c *Container) rootsToDraw(roots []any) ([]drawnRoot, error) {
 		if fn == nil || v.Kind() != reflect.Func || v.IsNil() {
 			return nil, fmt.Errorf("root %d is %T; want a func such as a handler, whose parameters are the values to draw: %w", i, fn, ErrBadProvider)
 		}
-		rs[i] = drawnRoot{fn: v}
+		rs[i] = drawnRoot{fn: v, kind: "root"}
 	}
 	return rs, nil
 }
@@ -119,11 +119,12 @@ func (c *Container) rootsToDraw(roots []any) ([]drawnRoot, error) {
 type drawnRoot struct {
 	fn       reflect.Value
 	requires []reflect.Type
+	kind     string // "handler", or "root" for a func passed to WriteDOT
 }
 
 // addHandler records a func wrapped by Handler for WriteDOT, once.
 func (c *Container) addHandler(fn reflect.Value, requires []Requirement) {
-	r := drawnRoot{fn: fn, requires: make([]reflect.Type, len(requires))}
+	r := drawnRoot{fn: fn, requires: make([]reflect.Type, len(requires)), kind: "handler"}
 	for i, req := range requires {
 		r.requires[i] = req.t
 	}
@@ -137,9 +138,9 @@ func (c *Container) addHandler(fn reflect.Value, requires []Requirement) {
 	c.handlers = append(c.handlers, r)
 }
 
-func (g *dot) root(id string, fn reflect.Value, requires, deps []dep) {
-	name := shortName(fn)
-	g.node(id, []string{name[strings.LastIndex(name, "/")+1:], "root"}, name+" "+fn.Type().String(), rootStyle)
+func (g *dot) root(id string, r drawnRoot, requires, deps []dep) {
+	name := shortName(r.fn)
+	g.node(id, []string{name[strings.LastIndex(name, "/")+1:], r.kind}, name+" "+r.fn.Type().String(), rootStyle)
 	g.roots = true
 	g.requires = g.requires || len(requires) > 0
 	g.depEdges(id, nil, requires, requiresStyle)

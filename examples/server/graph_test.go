@@ -13,7 +13,7 @@ func TestWriteGraph(t *testing.T) {
 	require.NoError(t, writeGraph(&b))
 	out := b.String()
 	for _, handler := range []string{"index", "info", "multiInfo", "randoms", "fresh", "me", "addNote", "listNotes"} {
-		assert.Contains(t, out, `.`+handler+`\nroot"`, "every route's handler is drawn")
+		assert.Contains(t, out, `.`+handler+`\nhandler"`, "every route's handler is drawn")
 	}
 	for _, want := range []string{
 		`label="*sql.DB\nsingleton"`,
