@@ -29,6 +29,8 @@ type Container struct {
 	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
 
 	http atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
+
+	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
 }
 
 // New returns an empty Container. It is safe for concurrent use once sealed.

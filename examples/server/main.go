@@ -35,6 +35,9 @@ func run() error {
 	timing := flag.Bool("server-timing", true, "send a Server-Timing header with the providers' durations (see GET /timing)")
 	debug := flag.Bool("debug", false, "log every provider call and cache hit")
 	flag.Parse()
+	if *graphFlag {
+		return writeGraph(os.Stdout)
+	}
 
 	if *db == "" {
 		dir, err := os.MkdirTemp("", "depend-demo-")
