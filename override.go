@@ -12,11 +12,12 @@ import (
 // is the same code whether it was forked or not.
 
 // Fork returns a new, unsealed Container with the registrations of c: the
-// same providers, lifetimes and As bindings, and the same HTTPOptions, but
-// none of c's state. The fork builds its own Singletons and runs their
-// cleanups at its own Close, and it can take more Provide calls or Replace
-// existing providers before its first NewScope or Handler; handlers wrapped
-// by c stay c's. c may be sealed or not, and is left unchanged.
+// same providers, lifetimes and As bindings, and the same HTTPOptions,
+// observers and parallel setting, but none of c's state. The fork builds its
+// own Singletons and runs their cleanups at its own Close, and it can take
+// more Provide calls, observers or Replace calls before its first NewScope or
+// Handler; handlers wrapped by c stay c's. c may be sealed or not, and is
+// left unchanged.
 //
 // Fork is safe for concurrent use, also with requests served by c.
 func (c *Container) Fork() *Container {
@@ -35,6 +36,7 @@ func (c *Container) Fork() *Container {
 		f.byType[t] = f.providers[p.id]
 	}
 	f.http.Store(c.http.Load())
+	f.observer, f.parallel = c.observer, c.parallel
 	return f
 }
 

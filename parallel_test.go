@@ -404,3 +404,12 @@ func TestParallelWideGroup(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.Equal(t, int32(9), built.Load())
 }
+
+func TestForkKeepsParallel(t *testing.T) {
+	var depCalls atomic.Int32
+	f := newParallel(t, true, &depCalls).Fork()
+	s := f.NewScope(context.Background())
+	require.NoError(t, s.Invoke(func(*pA, *pB, *pC) {}))
+	require.NoError(t, s.Close())
+	require.Equal(t, int32(1), depCalls.Load())
+}

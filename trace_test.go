@@ -502,3 +502,23 @@ func TestServerTimingOrder(t *testing.T) {
 		})
 	}
 }
+
+// A Fork observes like its original, and can add observers of its own
+// without the original seeing their events.
+func TestForkKeepsObservers(t *testing.T) {
+	c, rec := observed(t, func() *tDB { return &tDB{} })
+	f := c.Fork()
+	forkOnly := &recorder{}
+	require.NoError(t, f.Observe(forkOnly.observe))
+	s := f.NewScope(context.Background())
+	require.NoError(t, s.Invoke(func(*tDB) {}))
+	require.NoError(t, s.Close())
+	require.Equal(t, []string{"*depend_test.tDB scoped call"}, rec.summary())
+	require.Equal(t, []string{"*depend_test.tDB scoped call"}, forkOnly.summary())
+
+	s = c.NewScope(context.Background())
+	require.NoError(t, s.Invoke(func(*tDB) {}))
+	require.NoError(t, s.Close())
+	require.Len(t, rec.summary(), 2)
+	require.Len(t, forkOnly.summary(), 1, "the original called the fork's observer")
+}
