@@ -413,3 +413,21 @@ func TestForkKeepsParallel(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.Equal(t, int32(1), depCalls.Load())
 }
+
+// A Group's requirement is built before the handler's parameters start, so
+// a failing auth check stops the request before any of them runs.
+func TestParallelRequirementsFirst(t *testing.T) {
+	var started atomic.Int32
+	c := depend.New()
+	require.NoError(t, c.SetParallel(true))
+	require.NoError(t, c.Provide(func() (*pDep, error) {
+		return nil, &depend.HTTPError{Status: http.StatusUnauthorized}
+	}))
+	require.NoError(t, c.Provide(func() *pA { started.Add(1); return &pA{} }))
+	require.NoError(t, c.Provide(func() *pB { started.Add(1); return &pB{} }))
+	h := c.Group(depend.Require[*pDep]()).Handler(func(*pA, *pB) {})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Equal(t, http.StatusUnauthorized, w.Code)
+	require.Zero(t, started.Load())
+}
