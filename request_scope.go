@@ -306,8 +306,9 @@ func (s *Scope) CloseWithError(cause error) error {
 	cause = s.cause
 	cleanups := s.table.Load().cleanups
 	s.mu.Unlock()
-	defer s.endParallel()
-	return runCleanups(cleanups, cause)
+	err := runCleanups(cleanups, cause)
+	s.endParallel()
+	return err
 }
 
 // setCause records how the request ended, unless something already did.
