@@ -431,3 +431,16 @@ func TestParallelRequirementsFirst(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, w.Code)
 	require.Zero(t, started.Load())
 }
+
+func ExampleParallel() {
+	c := depend.New()
+	c.Provide(func() *Config { return &Config{} })
+	c.Provide(func() *Service { return &Service{} })
+	// Only this route resolves its dependencies concurrently.
+	h := depend.Parallel(c.Handler(func(cfg *Config, svc *Service) string { return "ok" }))
+
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	fmt.Print(w.Code, " ", w.Body.String())
+	// Output: 200 "ok"
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -521,4 +522,45 @@ func TestForkKeepsObservers(t *testing.T) {
 	require.NoError(t, s.Close())
 	require.Len(t, rec.summary(), 2)
 	require.Len(t, forkOnly.summary(), 1, "the original called the fork's observer")
+}
+
+func ExampleServerTiming() {
+	c := depend.New()
+	c.Provide(func() *Config { return &Config{} })
+	c.Provide(func(cfg *Config) *Service { return &Service{Config: cfg} })
+	c.Observe(depend.ServerTimingObserver)
+	h := depend.ServerTiming(c.Handler(func(*Service) string { return "ok" }))
+
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	for _, metric := range strings.Split(w.Header().Get("Server-Timing"), ", ") {
+		name, _, _ := strings.Cut(metric, ";")
+		_, desc, _ := strings.Cut(metric, ";desc=")
+		fmt.Println(name, desc)
+	}
+	// Output:
+	// *depend_test.Config "*depend_test.Config scoped"
+	// *depend_test.Service "*depend_test.Service scoped"
+}
+
+func ExampleSlogObserver() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "duration" {
+				return slog.Attr{} // not reproducible
+			}
+			return a
+		},
+	}))
+	c := depend.New()
+	c.Provide(func() *Config { return &Config{} })
+	c.Observe(depend.SlogObserver(logger))
+
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	s.Invoke(func(*Config, *Config) {})
+	// Output:
+	// level=DEBUG msg="depend: resolve" type=*depend_test.Config lifetime=scoped hit=false
+	// level=DEBUG msg="depend: resolve" type=*depend_test.Config lifetime=scoped hit=true
 }
