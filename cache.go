@@ -1,6 +1,7 @@
 package depend
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -81,7 +82,12 @@ func (s *Scope) cached(t *table, p *provider) (v any, err error) {
 	return v, err
 }
 
-var errGoexit = fmt.Errorf("provider called runtime.Goexit")
+var errGoexit = errors.New("provider called runtime.Goexit")
+
+// ctxError reports that p was not built because the Scope's context ended.
+func (s *Scope) ctxError(p *provider, what string) error {
+	return &BuildError{p.out, fmt.Errorf("%s: %w", what, s.ctx.Err())}
+}
 
 // publish marks sl ready and wakes its waiters.
 func (s *Scope) publish(sl *slot) {
@@ -114,7 +120,7 @@ func (s *Scope) await(sl *slot, p *provider) (any, error) {
 	case <-wait:
 		return sl.val, sl.err
 	case <-s.done:
-		return nil, &BuildError{p.out, fmt.Errorf("waiting for another goroutine to build it: %w", s.ctx.Err())}
+		return nil, s.ctxError(p, "waiting for another goroutine to build it")
 	}
 }
 
@@ -152,12 +158,12 @@ func (c *singleton) get(s *Scope, p *provider) (any, error) {
 		case <-f.wait:
 			return f.val, f.err
 		case <-s.done:
-			return nil, &BuildError{p.out, fmt.Errorf("waiting for another goroutine to build it: %w", s.ctx.Err())}
+			return nil, s.ctxError(p, "waiting for another goroutine to build it")
 		}
 	}
-	if err := s.ctx.Err(); err != nil {
+	if s.ctx.Err() != nil {
 		c.mu.Unlock()
-		return nil, &BuildError{p.out, fmt.Errorf("not started: %w", err)}
+		return nil, s.ctxError(p, "not started")
 	}
 	f := &flight{wait: make(chan struct{})}
 	c.flight = f

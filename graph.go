@@ -254,11 +254,15 @@ type checker struct {
 	problems []problem
 }
 
-// check links the providers and reports the problems reachable from roots,
-// in a deterministic order. The caller holds c.mu.
+// check reports the problems reachable from roots, in a deterministic order.
+// Until the Container is sealed it first links the providers against the
+// current registrations; once sealed, links are read-only. The caller holds
+// c.mu.
 func (c *Container) check(roots []*provider) []problem {
-	for _, p := range c.providers {
-		p.deps = c.link(p.in)
+	if !c.sealed.Load() {
+		for _, p := range c.providers {
+			p.deps = c.link(p.in)
+		}
 	}
 	k := &checker{color: make([]uint8, len(c.providers)), cycles: map[string]bool{}}
 	for _, p := range sortRoots(roots, c.providers) {

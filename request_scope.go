@@ -152,7 +152,7 @@ func (s *Scope) build(p *provider, single bool) (v any, err error) {
 	if !single {
 		select {
 		case <-s.done:
-			return nil, &BuildError{p.out, fmt.Errorf("not started: %w", s.ctx.Err())}
+			return nil, s.ctxError(p, "not started")
 		default:
 		}
 	}
