@@ -15,7 +15,7 @@ import (
 
 // Types of the fault tests' graphs: faultSvc -> faultRepo -> faultDB.
 type (
-	faultDB    struct{ id int }
+	faultDB    struct{ _ int }
 	faultRepo  struct{ db *faultDB }
 	faultSvc   struct{ repo *faultRepo }
 	faultAudit struct{}

@@ -542,14 +542,14 @@ func reversed(s []int64) []int64 {
 
 // Heap test graph: the shapes a request path has, with cleanups.
 type (
-	heapConfig struct{ n int }
+	heapConfig struct{ _ int }
 	heapDB     struct{ cfg *heapConfig }
 	heapTx     struct{ db *heapDB }
 	heapRepo   struct {
 		tx  *heapTx
 		buf []byte
 	}
-	heapID   struct{ n int }
+	heapID   struct{ _ int } // not zero-size, so two values have distinct addresses
 	heapUser struct {
 		repo *heapRepo
 		id   *heapID
