@@ -402,6 +402,16 @@ const (
 
 var errStressCause = errors.New("stress: request failed")
 
+// totals are the figures TestStressRandomGraphs logs for docs/reliability.md.
+var totals struct{ routines, invokes, builds, cleanups, racing atomic.Int64 }
+
+func (l *ledger) addTotals() {
+	for i := range l.builds {
+		totals.builds.Add(int64(l.builds[i].Load()))
+		totals.cleanups.Add(int64(l.cleanups[i].Load()))
+	}
+}
+
 // TestStressRandomGraphs opens 10,000 scopes from 8 goroutines over random
 // graphs of Scoped, NoCache and Singleton providers. In each scope several
 // goroutines Invoke at once; every tenth scope is closed while they run.
@@ -454,11 +464,14 @@ func TestStressRandomGraphs(t *testing.T) {
 			demanded[i] = min(demanded[i], 1)
 		}
 		g.verify(g.single, demanded, false)
+		g.single.addTotals()
 	}
 	if got := scopes.Load(); got != stressScopes {
 		t.Fatalf("opened %d scopes, want %d", got, stressScopes)
 	}
 	checkGoroutines(t, baseline)
+	t.Logf("%d scopes over %d graphs: %d goroutines resolved, %d Invokes, %d provider calls, %d cleanups, %d scopes closed while resolving",
+		scopes.Load(), stressGraphs, totals.routines.Load(), totals.invokes.Load(), totals.builds.Load(), totals.cleanups.Load(), totals.racing.Load())
 }
 
 // stressScope runs one request: goroutines Invoke at once behind a barrier,
@@ -504,6 +517,12 @@ func stressScope(t *testing.T, c *depend.Container, g *rtGraph, invokers []invok
 	if !racing {
 		closeScope(t, s, cause)
 	}
+	totals.routines.Add(int64(routines))
+	totals.invokes.Add(int64(routines * routineCalls))
+	if racing {
+		totals.racing.Add(1)
+	}
+	l.addTotals()
 	want := g.expect(direct)
 	g.verify(l, want, racing)
 	checkCauses(t, l, cause)
