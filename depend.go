@@ -25,6 +25,8 @@ type Container struct {
 	singles   []singleton                // by provider id, sized at seal; each guards itself
 	tables    sync.Pool                  // of *table, sized at seal
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
+
+	http atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
 }
 
 // New returns an empty Container. It is safe for concurrent use once sealed.

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	crand "crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/godepend/depend"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Options configure the demo. The zero value is not usable: DB must be set.
+type Options struct {
+	DB     string            // the SQLite database: a file path, or ":memory:"
+	Log    *slog.Logger      // where provider calls and errors are logged
+	Tokens map[string]string // bearer token -> user name
+}
+
+// Config is what GET /info returns: the article's get_config.
+type Config struct {
+	App   string `json:"app"`
+	Debug bool   `json:"debug"`
+}
+
+// Trace is one request's log: every provider reports its call to it, so the
+// log shows which providers ran for which request, and how often.
+type Trace struct {
+	ID  string
+	Log *slog.Logger
+
+	mu    sync.Mutex     // guards calls
+	calls map[string]int // provider name -> calls in this request
+}
+
+// Called logs a provider call and counts it.
+func (t *Trace) Called(provider string) {
+	t.mu.Lock()
+	t.calls[provider]++
+	n := t.calls[provider]
+	t.mu.Unlock()
+	t.Log.Info("provider called", "provider", provider, "call", n)
+}
+
+// Calls returns how often provider ran in this request.
+func (t *Trace) Calls(provider string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.calls[provider]
+}
+
+// Random is a NoCache value: every use gets a new one (use_cache=False).
+type Random int
+
+// Nonce is a Scoped value, cached per request; Fresh[Nonce] gets a new one.
+type Nonce string
+
+// User is the caller, from the bearer token.
+type User struct {
+	Name string `json:"name"`
+}
+
+// Note is one row of the notes table.
+type Note struct {
+	ID   int64  `json:"id"`
+	Text string `json:"text"`
+}
+
+// Created is a Note just inserted: it is written with status 201.
+type Created struct{ Note }
+
+// StatusCode makes Handler answer 201 Created.
+func (Created) StatusCode() int { return http.StatusCreated }
+
+// AccessLog is an app-wide requirement: every route builds it first, and it
+// logs the request line. No handler takes it (FastAPI: FastAPI(dependencies=[...])).
+type AccessLog struct{}
+
+// App is the demo: its routes and the Container that serves them.
+type App struct {
+	http.Handler
+	c *depend.Container
+}
+
+// Close releases the Singletons: it closes the database.
+func (a *App) Close() error { return a.c.Close() }
+
+// NewApp wires the providers and the routes. A wiring mistake panics here,
+// at startup, not on a request.
+func NewApp(o Options) (*App, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	c := depend.New()
+	var requests atomic.Int64
+	for _, p := range []struct {
+		fn   any
+		opts []depend.Option
+	}{
+		{func() *slog.Logger { return o.Log }, []depend.Option{depend.Singleton}},
+		{openDB(o.DB), []depend.Option{depend.Singleton}},
+		{newTrace(&requests), nil},
+		{accessLog, nil},
+		{loadConfig, nil},
+		{newRandom, []depend.Option{depend.NoCache}},
+		{newNonce, nil},
+		{authenticate(o.Tokens), nil},
+		{beginTx, nil},
+	} {
+		if err := c.Provide(p.fn, p.opts...); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	c.SetHTTPOptions(depend.HTTPOptions{ReportError: func(r *http.Request, err error) {
+		traceLog(r, o.Log).Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}})
+
+	app := c.Group(depend.Require[AccessLog]())
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", app.Handler(index))
+	mux.Handle("GET /info", app.Handler(info))
+	mux.Handle("GET /multi-info", app.Handler(multiInfo))
+	mux.Handle("GET /randoms", app.Handler(randoms))
+	mux.Handle("GET /fresh", app.Handler(fresh))
+	mux.Handle("GET /me", app.Handler(me))
+	mux.Handle("POST /notes", app.Handler(addNote))
+	mux.Handle("GET /notes", app.Handler(listNotes))
+	return &App{Handler: c.Middleware(mux), c: c}, nil
+}
+
+// traceLog returns the request's logger, tagged with its id, if the
+// request has one yet.
+func traceLog(r *http.Request, fallback *slog.Logger) *slog.Logger {
+	if s, ok := depend.ScopeFrom(r.Context()); ok {
+		if t, err := depend.Resolve[*Trace](s); err == nil {
+			return t.Log
+		}
+	}
+	return fallback
+}
+
+// openDB returns the Singleton provider of the database; its cleanup closes
+// it when the Container closes.
+func openDB(path string) func(*slog.Logger) (*sql.DB, func() error, error) {
+	return func(log *slog.Logger) (*sql.DB, func() error, error) {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			return nil, nil, err
+		}
+		// One connection: SQLite allows one writer, and ":memory:" is one
+		// database per connection.
+		db.SetMaxOpenConns(1)
+		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)`); err != nil {
+			db.Close()
+			return nil, nil, fmt.Errorf("create the notes table in %s: %w", path, err)
+		}
+		log.Info("provider called", "provider", "db", "path", path)
+		return db, db.Close, nil
+	}
+}
+
+// newTrace makes each request's Trace; the request id comes from the
+// X-Request-Id header or a counter, and is echoed in the response.
+func newTrace(requests *atomic.Int64) func(*http.Request, http.ResponseWriter, *slog.Logger) *Trace {
+	return func(r *http.Request, w http.ResponseWriter, log *slog.Logger) *Trace {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			id = "r" + strconv.FormatInt(requests.Add(1), 10)
+		}
+		w.Header().Set("X-Request-Id", id)
+		return &Trace{ID: id, Log: log.With("request_id", id), calls: map[string]int{}}
+	}
+}
+
+func accessLog(t *Trace, r *http.Request) AccessLog {
+	t.Log.Info("request", "method", r.Method, "path", r.URL.Path)
+	return AccessLog{}
+}
+
+func loadConfig(t *Trace) *Config {
+	t.Called("config") // the article's print("Loading config...")
+	return &Config{App: "depend demo", Debug: true}
+}
+
+func newRandom(t *Trace) Random {
+	t.Called("random")
+	return Random(rand.IntN(1000) + 1)
+}
+
+func newNonce(t *Trace) Nonce {
+	t.Called("nonce")
+	return Nonce(crand.Text()[:8])
+}
+
+// authenticate returns the provider of the caller: a missing or unknown
+// bearer token is a 401, and nothing that needs a User runs.
+func authenticate(tokens map[string]string) func(*Trace, *http.Request) (*User, error) {
+	return func(t *Trace, r *http.Request) (*User, error) {
+		t.Called("user")
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		name, known := tokens[token]
+		if !ok || !known {
+			return nil, &depend.HTTPError{Status: http.StatusUnauthorized, Message: "missing or unknown bearer token",
+				Header: http.Header{"Www-Authenticate": {"Bearer"}}}
+		}
+		return &User{Name: name}, nil
+	}
+}
+
+// beginTx opens the request's transaction. Its cleanup learns how the
+// request ended: it commits on success and rolls back on any error or panic,
+// like a FastAPI dependency that yields a session.
+func beginTx(ctx context.Context, db *sql.DB, t *Trace) (*sql.Tx, func(error) error, error) {
+	t.Called("tx")
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tx, func(cause error) error {
+		if cause != nil {
+			t.Log.Info("rollback", "cause", cause.Error())
+			return tx.Rollback()
+		}
+		t.Log.Info("commit")
+		return tx.Commit()
+	}, nil
+}
+
+func index() []string {
+	return []string{"GET /info", "GET /multi-info", "GET /randoms", "GET /fresh", "GET /me", "POST /notes", "GET /notes"}
+}
+
+func info(cfg *Config) *Config { return cfg }
+
+// multiInfo asks for the config twice; it is loaded once.
+func multiInfo(config1, config2 *Config, t *Trace) map[string]any {
+	return map[string]any{
+		"config1":      config1,
+		"config2":      config2,
+		"same_value":   config1 == config2,
+		"config_loads": t.Calls("config"),
+	}
+}
+
+// randoms takes two NoCache values: two calls, two values.
+func randoms(a, b Random, t *Trace) map[string]any {
+	return map[string]any{"a": a, "b": b, "random_calls": t.Calls("random")}
+}
+
+// fresh takes a cached Nonce twice and a Fresh one.
+func fresh(a, b Nonce, f depend.Fresh[Nonce], t *Trace) map[string]any {
+	return map[string]any{"cached": a, "cached_again": b, "fresh": f.Value, "nonce_calls": t.Calls("nonce")}
+}
+
+func me(u *User) *User { return u }
+
+// addNote inserts a note in the request's transaction. With ?fail=1 it fails
+// after the insert, to show the rollback: the note is not kept.
+func addNote(r *http.Request, tx *sql.Tx) (Created, error) {
+	var in struct {
+		Text string `json:"text"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil || strings.TrimSpace(in.Text) == "" {
+		return Created{}, &depend.HTTPError{Status: http.StatusUnprocessableEntity, Message: `want a JSON body like {"text": "buy milk"}`}
+	}
+	res, err := tx.ExecContext(r.Context(), `INSERT INTO notes (text) VALUES (?)`, in.Text)
+	if err != nil {
+		return Created{}, err
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return Created{}, err
+	}
+	if r.URL.Query().Get("fail") != "" {
+		return Created{}, errors.New("simulated failure after inserting note " + strconv.FormatInt(id, 10))
+	}
+	return Created{Note{ID: id, Text: in.Text}}, nil
+}
+
+func listNotes(ctx context.Context, tx *sql.Tx) ([]Note, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, text FROM notes ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	notes := []Note{}
+	for rows.Next() {
+		var n Note
+		if err := rows.Scan(&n.ID, &n.Text); err != nil {
+			return nil, err
+		}
+		notes = append(notes, n)
+	}
+	return notes, rows.Err()
+}

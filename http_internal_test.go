@@ -1,0 +1,81 @@
+package depend
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type reqUser struct{}
+type plainConfig struct{}
+
+// A request derives a new *http.Request and tracks the writer only when its
+// graph reaches them.
+func TestHandlerDerivesOnlyWhatItsGraphUses(t *testing.T) {
+	c := New()
+	require.NoError(t, c.Provide(func(r *http.Request) reqUser { return reqUser{} }))
+	require.NoError(t, c.Provide(func() plainConfig { return plainConfig{} }))
+	tests := []struct {
+		name       string
+		fn         any
+		req, write bool
+	}{
+		{"nothing", func(plainConfig) {}, false, false},
+		{"request through a provider", func(reqUser) {}, true, false},
+		{"writer", func(http.ResponseWriter, plainConfig) {}, false, true},
+		{"scope reaches everything", func(*Scope) {}, true, true},
+		{"fast path", func(http.ResponseWriter, *http.Request) {}, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := c.Group().compile(tt.fn)
+			require.NoError(t, err)
+			assert.Equal(t, tt.req, h.needReq, "needReq")
+			assert.Equal(t, tt.write, h.needW, "needW")
+
+			r := httptest.NewRequest("GET", "/", nil)
+			w := httptest.NewRecorder()
+			x := h.begin(w, r)
+			defer x.end()
+			assert.Equal(t, tt.req, x.r != r, "derived a request")
+			assert.Equal(t, tt.write, x.tw != nil, "tracked the writer")
+			s, ok := ScopeFrom(x.ctx)
+			assert.True(t, ok)
+			assert.Same(t, x.s, s)
+		})
+	}
+}
+
+func TestTrackWriter(t *testing.T) {
+	tests := []struct {
+		name  string
+		do    func(w *trackWriter)
+		wrote bool
+	}{
+		{"nothing", func(w *trackWriter) { w.Header().Set("X", "y") }, false},
+		{"103 Early Hints", func(w *trackWriter) { w.WriteHeader(http.StatusEarlyHints) }, false},
+		{"101 Switching Protocols", func(w *trackWriter) { w.WriteHeader(http.StatusSwitchingProtocols) }, true},
+		{"204", func(w *trackWriter) { w.WriteHeader(http.StatusNoContent) }, true},
+		{"Write", func(w *trackWriter) { w.Write([]byte("x")) }, true},
+		{"Flush", func(w *trackWriter) { w.Flush() }, true},
+		{"ReadFrom", func(w *trackWriter) { w.ReadFrom(http.NoBody) }, true},
+		{"ResponseController", func(w *trackWriter) { http.NewResponseController(w).Flush() }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &trackWriter{ResponseWriter: httptest.NewRecorder()}
+			tt.do(w)
+			assert.Equal(t, tt.wrote, w.wrote)
+		})
+	}
+}
+
+func TestTrackWriterHijackUnsupported(t *testing.T) {
+	w := &trackWriter{ResponseWriter: httptest.NewRecorder()}
+	_, _, err := w.Hijack()
+	assert.ErrorIs(t, err, http.ErrNotSupported)
+	assert.False(t, w.wrote)
+}

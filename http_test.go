@@ -1,0 +1,707 @@
+package depend_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/godepend/depend"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type httpUser struct{ Name string }
+
+type httpNote struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+type created struct {
+	ID string `json:"id"`
+}
+
+func (created) StatusCode() int { return http.StatusCreated }
+
+type httpCounter struct{ n int }
+
+// reports collects what the ReportError hook receives.
+type reports struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (r *reports) add(_ *http.Request, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, err)
+}
+
+func (r *reports) all() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]error(nil), r.errs...)
+}
+
+// newHTTP returns a Container whose reported errors are collected.
+func newHTTP(t *testing.T) (*depend.Container, *reports) {
+	t.Helper()
+	c := depend.New()
+	rep := &reports{}
+	c.SetHTTPOptions(depend.HTTPOptions{ReportError: rep.add})
+	return c, rep
+}
+
+func serve(h http.Handler, method, target string, header ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+var errSecret = errors.New("dial db 10.0.0.7 with password hunter2: refused")
+
+func TestHandlerResults(t *testing.T) {
+	tests := []struct {
+		name     string
+		fn       any
+		status   int
+		body     string
+		ctype    string
+		reported bool
+	}{
+		{"value", func(u *httpUser) *httpUser { return u }, 200, `{"Name":"ada"}` + "\n", "application/json; charset=utf-8", false},
+		{"value and nil error", func(u *httpUser) (httpNote, error) { return httpNote{"1", u.Name}, nil }, 200, `{"id":"1","text":"ada"}` + "\n", "application/json; charset=utf-8", false},
+		{"value with StatusCode", func() created { return created{"7"} }, 201, `{"id":"7"}` + "\n", "application/json; charset=utf-8", false},
+		{"nil pointer", func() *httpUser { return nil }, 200, "null\n", "application/json; charset=utf-8", false},
+		{"nothing", func(w http.ResponseWriter) { io.WriteString(w, "hi") }, 200, "hi", "text/plain; charset=utf-8", false},
+		{"nil error", func(w http.ResponseWriter) error { io.WriteString(w, "hi"); return nil }, 200, "hi", "text/plain; charset=utf-8", false},
+		{"HTTPError", func() error { return &depend.HTTPError{Status: 404, Message: "no such note"} }, 404, "no such note\n", "text/plain; charset=utf-8", false},
+		{"wrapped HTTPError", func() (httpNote, error) {
+			return httpNote{}, fmt.Errorf("lookup: %w", &depend.HTTPError{Status: 409, Err: errSecret})
+		}, 409, "Conflict\n", "text/plain; charset=utf-8", false},
+		{"plain error", func() error { return errSecret }, 500, "Internal Server Error\n", "text/plain; charset=utf-8", true},
+		{"unencodable value", func() chan int { return make(chan int) }, 500, "Internal Server Error\n", "text/plain; charset=utf-8", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rep := newHTTP(t)
+			require.NoError(t, c.Provide(func() *httpUser { return &httpUser{"ada"} }))
+			rec := serve(c.Handler(tt.fn), "GET", "/")
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.body, rec.Body.String())
+			assert.Equal(t, tt.ctype, rec.Header().Get("Content-Type"))
+			assert.NotContains(t, rec.Body.String(), "hunter2")
+			assert.Equal(t, tt.reported, len(rep.all()) == 1, "reported: %v", rep.all())
+		})
+	}
+}
+
+func TestHandlerParameters(t *testing.T) {
+	c, _ := newHTTP(t)
+	calls := 0
+	require.NoError(t, c.Provide(func() *httpCounter { calls++; return &httpCounter{calls} }))
+	var ok bool
+	h := c.Handler(func(ctx context.Context, n *httpCounter, r *http.Request, s *depend.Scope,
+		fresh depend.Fresh[*httpCounter], w http.ResponseWriter, again *httpCounter) {
+		fromCtx, found := depend.ScopeFrom(ctx)
+		fromReq, _ := depend.ScopeFrom(r.Context())
+		ok = found && fromCtx == s && fromReq == s && ctx == r.Context() &&
+			n == again && n != fresh.Value && calls == 2
+		w.WriteHeader(http.StatusNoContent)
+	})
+	rec := serve(h, "GET", "/")
+	assert.Equal(t, http.StatusNoContent, rec.Code)
+	assert.True(t, ok, "the parameters did not get the request's values")
+}
+
+// authUser reads a bearer token, as an auth provider does; a missing token
+// is a 401 and nothing that needs the user runs.
+func authUser(r *http.Request) (*httpUser, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return nil, &depend.HTTPError{Status: 401, Message: "missing bearer token",
+			Header: http.Header{"Www-Authenticate": {"Bearer"}}}
+	}
+	return &httpUser{Name: token}, nil
+}
+
+func TestHandlerProvidersReadTheRequest(t *testing.T) {
+	c, rep := newHTTP(t)
+	require.NoError(t, c.Provide(authUser))
+	require.NoError(t, c.Provide(func(r *http.Request) httpNote { return httpNote{ID: r.PathValue("id")} }))
+	var ran atomic.Int32
+	mux := http.NewServeMux()
+	mux.Handle("GET /notes/{id}", c.Handler(func(u *httpUser, n httpNote) httpNote {
+		ran.Add(1)
+		n.Text = "by " + u.Name
+		return n
+	}))
+
+	rec := serve(mux, "GET", "/notes/42", "Authorization", "Bearer ada")
+	assert.Equal(t, 200, rec.Code)
+	assert.JSONEq(t, `{"id":"42","text":"by ada"}`, rec.Body.String())
+
+	rec = serve(mux, "GET", "/notes/42")
+	assert.Equal(t, 401, rec.Code)
+	assert.Equal(t, "missing bearer token\n", rec.Body.String())
+	assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+	assert.Equal(t, int32(1), ran.Load(), "the handler ran without a user")
+	assert.Empty(t, rep.all(), "a 4xx is the client's error, not reported")
+}
+
+type loopA struct{}
+type loopB struct{}
+type single struct{}
+
+func TestHandlerPanicsAtWrapTime(t *testing.T) {
+	tests := []struct {
+		name    string
+		provide []any
+		fn      any
+		is      error
+		want    []string // each appears in the message
+	}{
+		{"not a func", nil, 42, depend.ErrBadProvider, []string{"Handler(int)"}},
+		{"nil func", nil, (func())(nil), depend.ErrBadProvider, []string{"want a func"}},
+		{"too many results", nil, func() (int, int, error) { return 0, 0, nil }, depend.ErrBadProvider, []string{"want no results, error, T or (T, error)"}},
+		{"error first", nil, func() (error, int) { return nil, 0 }, depend.ErrBadProvider, []string{"want no results"}},
+		{"variadic", nil, func(...int) {}, depend.ErrBadProvider, []string{"variadic"}},
+		{"missing parameter", nil, func(*httpUser) {}, depend.ErrNotProvided, []string{"not provided: *depend_test.httpUser: nothing provides *depend_test.httpUser"}},
+		{"missing fresh", nil, func(depend.Fresh[*httpUser]) {}, depend.ErrNotProvided, []string{"nothing provides *depend_test.httpUser"}},
+		{"missing below", []any{func(*httpCounter) *httpUser { return nil }}, func(*httpUser) {}, depend.ErrNotProvided,
+			[]string{"not provided: *depend_test.httpUser -> *depend_test.httpCounter"}},
+		{"cycle", []any{func(loopB) loopA { return loopA{} }, func(loopA) loopB { return loopB{} }}, func(loopA) {}, depend.ErrCycle,
+			[]string{"dependency cycle: depend_test.loopA -> depend_test.loopB -> depend_test.loopA"}},
+		{"captive", []any{func(*http.Request) *httpUser { return nil }, func(*httpUser) single { return single{} }, depend.Singleton},
+			func(single) {}, depend.ErrCaptive, []string{"Singleton depend_test.single depends on *depend_test.httpUser"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := depend.New()
+			for i := 0; i < len(tt.provide); i++ {
+				var opts []depend.Option
+				if i+1 < len(tt.provide) {
+					if o, ok := tt.provide[i+1].(depend.Option); ok {
+						opts = append(opts, o)
+					}
+				}
+				if _, isOpt := tt.provide[i].(depend.Option); !isOpt {
+					require.NoError(t, c.Provide(tt.provide[i], opts...))
+				}
+			}
+			err := wrapPanic(func() { c.Handler(tt.fn) })
+			require.Error(t, err, "Handler did not panic")
+			assert.ErrorIs(t, err, tt.is)
+			for _, line := range strings.Split(err.Error(), "\n") {
+				assert.True(t, strings.HasPrefix(line, "depend: "), "line %q", line)
+			}
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+// wrapPanic returns what f panicked with, which must be an error.
+func wrapPanic(f func()) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = p.(error)
+		}
+	}()
+	f()
+	return nil
+}
+
+func TestHandlerReportsEveryProblemAndOnlyReachableOnes(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(*loopA) *httpUser { return nil }))
+	require.NoError(t, c.Provide(func(loopB) httpNote { return httpNote{} })) // broken, but not used below
+	err := wrapPanic(func() { c.Handler(func(*httpUser, *httpCounter) {}) })
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	assert.Len(t, lines, 2, "one line per problem: %v", err)
+	assert.NotContains(t, err.Error(), "loopB")
+
+	assert.NotPanics(t, func() { c.Handler(func() {}) })
+}
+
+func TestHandlerSealsTheContainer(t *testing.T) {
+	c := depend.New()
+	c.Handler(func() {})
+	assert.ErrorIs(t, c.Provide(func() *httpUser { return nil }), depend.ErrSealed)
+}
+
+// countingWriter counts WriteHeader calls, which httptest.ResponseRecorder
+// would silently drop.
+type countingWriter struct {
+	*httptest.ResponseRecorder
+	headers int
+}
+
+func (w *countingWriter) WriteHeader(code int) {
+	w.headers++
+	w.ResponseRecorder.WriteHeader(code)
+}
+
+func TestHandlerNeverWritesASecondStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   any
+		body string
+	}{
+		{"error after writing", func(w http.ResponseWriter) error {
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, "started")
+			return errSecret
+		}, "started"},
+		{"status error after writing", func(w http.ResponseWriter) error {
+			w.WriteHeader(http.StatusAccepted)
+			return &depend.HTTPError{Status: 404}
+		}, ""},
+		{"value after writing", func(w http.ResponseWriter) httpNote {
+			w.WriteHeader(http.StatusAccepted)
+			return httpNote{}
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rep := newHTTP(t)
+			w := &countingWriter{ResponseRecorder: httptest.NewRecorder()}
+			c.Handler(tt.fn).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			assert.Equal(t, 1, w.headers)
+			assert.Equal(t, http.StatusAccepted, w.Code)
+			assert.Equal(t, tt.body, w.Body.String())
+			errs := rep.all()
+			require.Len(t, errs, 1)
+			assert.Contains(t, errs[0].Error(), "the response had started")
+		})
+	}
+}
+
+// txLog records how each request's transaction ended.
+type txLog struct {
+	mu    sync.Mutex
+	ended []string
+}
+
+func (l *txLog) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ended = append(l.ended, s)
+}
+
+type httpTx struct{}
+
+// provideTx registers a transaction that commits on success and rolls back
+// on failure; rec is the response being written, seen from the cleanup.
+func provideTx(t *testing.T, c *depend.Container, l *txLog, rec **httptest.ResponseRecorder) {
+	t.Helper()
+	require.NoError(t, c.Provide(func() (*httpTx, func(error)) {
+		return &httpTx{}, func(err error) {
+			written := ""
+			if *rec != nil {
+				written = fmt.Sprintf(" after %d", (*rec).Code)
+			}
+			if err != nil {
+				l.add("rollback" + written + ": " + err.Error())
+				return
+			}
+			l.add("commit" + written)
+		}
+	}))
+}
+
+func TestHandlerCleanupsLearnHowTheRequestEnded(t *testing.T) {
+	errFull := errors.New("disk full")
+	tests := []struct {
+		name string
+		fn   any
+		want string
+	}{
+		{"success", func(*httpTx) httpNote { return httpNote{} }, "commit after 200"},
+		{"handler error", func(*httpTx) error { return errFull }, "rollback after 500: disk full"},
+		{"status error", func(*httpTx) error { return &depend.HTTPError{Status: 422, Message: "too long"} }, "rollback after 422: too long"},
+		{"provider error", func(*httpTx, *httpUser) {}, "rollback after 401: depend: build *depend_test.httpUser: missing bearer token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newHTTP(t)
+			var l txLog
+			rec := httptest.NewRecorder()
+			provideTx(t, c, &l, &rec)
+			require.NoError(t, c.Provide(authUser))
+			c.Handler(tt.fn).ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
+			assert.Equal(t, []string{tt.want}, l.ended)
+		})
+	}
+}
+
+func TestHandlerPanicRunsCleanupsThenContinues(t *testing.T) {
+	for _, value := range []any{"boom", http.ErrAbortHandler} {
+		t.Run(fmt.Sprint(value), func(t *testing.T) {
+			c, _ := newHTTP(t)
+			var l txLog
+			var rec *httptest.ResponseRecorder
+			provideTx(t, c, &l, &rec)
+			h := c.Handler(func(*httpTx) { panic(value) })
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+			}()
+			assert.Equal(t, value, got, "the panic value changed")
+			require.Len(t, l.ended, 1, "the cleanup did not run before the panic continued")
+			assert.Equal(t, "rollback: depend: panic: "+fmt.Sprint(value), l.ended[0])
+		})
+	}
+}
+
+func TestHandlerGoexitRunsCleanups(t *testing.T) {
+	c, _ := newHTTP(t)
+	var l txLog
+	var rec *httptest.ResponseRecorder
+	provideTx(t, c, &l, &rec)
+	h := c.Handler(func(*httpTx) { runtime.Goexit() })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	}()
+	<-done
+	assert.Equal(t, []string{"rollback: depend: the handler called runtime.Goexit"}, l.ended)
+}
+
+func TestHandlerCleanupErrorIsReported(t *testing.T) {
+	c, rep := newHTTP(t)
+	require.NoError(t, c.Provide(func() (*httpTx, func() error) {
+		return &httpTx{}, func() error { return errors.New("commit failed") }
+	}))
+	rec := serve(c.Handler(func(*httpTx) string { return "ok" }), "GET", "/")
+	assert.Equal(t, 200, rec.Code)
+	errs := rep.all()
+	require.Len(t, errs, 1)
+	assert.ErrorContains(t, errs[0], "commit failed")
+}
+
+func TestMiddlewareSharesOneScope(t *testing.T) {
+	c, _ := newHTTP(t)
+	var calls atomic.Int32
+	var l txLog
+	require.NoError(t, c.Provide(func() (*httpCounter, func()) {
+		calls.Add(1)
+		return &httpCounter{}, func() { l.add("closed") }
+	}))
+	var fromMiddleware *httpCounter
+	logging := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, ok := depend.ScopeFrom(r.Context())
+			require.True(t, ok)
+			fromMiddleware, _ = depend.Resolve[*httpCounter](s)
+			next.ServeHTTP(w, r)
+			l.add("middleware returned")
+		})
+	}
+	var fromHandler *httpCounter
+	h := c.Middleware(logging(c.Handler(func(n *httpCounter) {
+		fromHandler = n
+		l.add("handler")
+	})))
+	serve(h, "GET", "/")
+	assert.NotNil(t, fromHandler)
+	assert.Same(t, fromMiddleware, fromHandler)
+	assert.Equal(t, int32(1), calls.Load())
+	assert.Equal(t, []string{"handler", "middleware returned", "closed"}, l.ended)
+}
+
+func TestMiddlewareRecordsTheHandlersError(t *testing.T) {
+	c, _ := newHTTP(t)
+	var l txLog
+	rec := httptest.NewRecorder()
+	provideTx(t, c, &l, &rec)
+	c.Middleware(c.Handler(func(*httpTx) error { return errors.New("bad input") })).
+		ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	assert.Equal(t, []string{"rollback after 500: bad input"}, l.ended)
+}
+
+func TestMiddlewarePanicRunsCleanupsThenContinues(t *testing.T) {
+	c, _ := newHTTP(t)
+	var l txLog
+	var rec *httptest.ResponseRecorder
+	provideTx(t, c, &l, &rec)
+	h := c.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := depend.ScopeFrom(r.Context())
+		depend.Resolve[*httpTx](s)
+		panic("boom")
+	}))
+	assert.PanicsWithValue(t, "boom", func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	})
+	assert.Equal(t, []string{"rollback: depend: panic: boom"}, l.ended)
+}
+
+func TestScopeFromWithoutAScope(t *testing.T) {
+	for _, ctx := range []context.Context{nil, context.Background()} {
+		s, ok := depend.ScopeFrom(ctx)
+		assert.Nil(t, s)
+		assert.False(t, ok)
+	}
+}
+
+// A Handler of another Container under Middleware opens its own Scope.
+func TestHandlerOfAnotherContainer(t *testing.T) {
+	outer, inner := depend.New(), depend.New()
+	require.NoError(t, inner.Provide(func() *httpUser { return &httpUser{"inner"} }))
+	var outerScope, innerScope *depend.Scope
+	h := outer.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		outerScope, _ = depend.ScopeFrom(r.Context())
+		inner.Handler(func(s *depend.Scope, u *httpUser) { innerScope = s }).ServeHTTP(w, r)
+	}))
+	serve(h, "GET", "/")
+	assert.NotNil(t, innerScope)
+	assert.NotSame(t, outerScope, innerScope)
+}
+
+type authenticated struct{}
+type admin struct{}
+
+func TestGroupRequirements(t *testing.T) {
+	c, _ := newHTTP(t)
+	var order txLog
+	require.NoError(t, c.Provide(authUser))
+	require.NoError(t, c.Provide(func(u *httpUser) authenticated { order.add("authenticated"); return authenticated{} }))
+	require.NoError(t, c.Provide(func(u *httpUser) (admin, error) {
+		order.add("admin")
+		if u.Name != "root" {
+			return admin{}, &depend.HTTPError{Status: 403, Message: "admins only"}
+		}
+		return admin{}, nil
+	}))
+	api := c.Group(depend.Require[authenticated]())
+	adminAPI := api.Group(depend.Require[admin]())
+	var ran atomic.Int32
+	mux := http.NewServeMux()
+	mux.Handle("GET /me", api.Handler(func(u *httpUser) string { ran.Add(1); return u.Name }))
+	mux.Handle("GET /admin", adminAPI.Handler(func() string { ran.Add(1); return "hello root" }))
+	mux.Handle("GET /files/", adminAPI.Middleware(http.StripPrefix("/files/", http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) { ran.Add(1); io.WriteString(w, "file "+r.URL.Path) }))))
+
+	tests := []struct {
+		target, token string
+		status        int
+		body          string
+		order         []string
+	}{
+		{"/me", "", 401, "missing bearer token\n", nil},
+		{"/me", "ada", 200, "\"ada\"\n", []string{"authenticated"}},
+		{"/admin", "ada", 403, "admins only\n", []string{"authenticated", "admin"}},
+		{"/admin", "root", 200, "\"hello root\"\n", []string{"authenticated", "admin"}},
+		{"/files/a.txt", "ada", 403, "admins only\n", []string{"authenticated", "admin"}},
+		{"/files/a.txt", "root", 200, "file a.txt", []string{"authenticated", "admin"}},
+	}
+	wantRan := int32(0)
+	for _, tt := range tests {
+		t.Run(tt.target+" "+tt.token, func(t *testing.T) {
+			order.ended = nil
+			var header []string
+			if tt.token != "" {
+				header = []string{"Authorization", "Bearer " + tt.token}
+			}
+			rec := serve(mux, "GET", tt.target, header...)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.body, rec.Body.String())
+			assert.Equal(t, tt.order, order.ended)
+			if tt.status == 200 {
+				wantRan++
+			}
+			assert.Equal(t, wantRan, ran.Load(), "a handler ran although a requirement failed")
+		})
+	}
+}
+
+func TestGroupChecksRequirementsAtWrapTime(t *testing.T) {
+	c := depend.New()
+	g := c.Group(depend.Require[admin]())
+	err := wrapPanic(func() { g.Handler(func() {}) })
+	assert.ErrorIs(t, err, depend.ErrNotProvided)
+	assert.ErrorContains(t, err, "nothing provides depend_test.admin")
+	err = wrapPanic(func() { g.Middleware(http.NotFoundHandler()) })
+	assert.ErrorIs(t, err, depend.ErrNotProvided)
+	err = wrapPanic(func() { c.Group(depend.Requirement{}).Handler(func() {}) })
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.ErrorContains(t, err, "Require[T]()")
+	err = wrapPanic(func() { c.Middleware(nil) })
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+}
+
+func TestSetHTTPOptionsProblemJSON(t *testing.T) {
+	c := depend.New()
+	var reported []error
+	c.SetHTTPOptions(depend.HTTPOptions{
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]any{"status": status, "title": http.StatusText(status), "detail": msg})
+		},
+		ReportError: func(r *http.Request, err error) { reported = append(reported, err) },
+	})
+	require.NoError(t, c.Provide(authUser))
+	h := c.Handler(func(u *httpUser) error { return errSecret })
+
+	rec := serve(h, "GET", "/")
+	assert.Equal(t, 401, rec.Code)
+	assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+	assert.JSONEq(t, `{"status":401,"title":"Unauthorized","detail":"missing bearer token"}`, rec.Body.String())
+
+	rec = serve(h, "GET", "/", "Authorization", "Bearer ada")
+	assert.Equal(t, 500, rec.Code)
+	assert.JSONEq(t, `{"status":500,"title":"Internal Server Error","detail":"Internal Server Error"}`, rec.Body.String())
+	require.Len(t, reported, 1)
+	assert.ErrorIs(t, reported[0], errSecret)
+}
+
+func TestDefaultReportLogsWithSlog(t *testing.T) {
+	var buf strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+
+	rec := serve(depend.New().Handler(func() error { return errSecret }), "GET", "/secret")
+	assert.Equal(t, 500, rec.Code)
+	assert.NotContains(t, rec.Body.String(), "hunter2")
+	assert.Contains(t, buf.String(), "level=ERROR")
+	assert.Contains(t, buf.String(), "path=/secret")
+	assert.Contains(t, buf.String(), "hunter2", "the real error must reach the log")
+}
+
+func TestHandlerAfterContainerClose(t *testing.T) {
+	c, rep := newHTTP(t)
+	h := c.Handler(func() string { return "ok" })
+	require.NoError(t, c.Close())
+	rec := serve(h, "GET", "/")
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.Len(t, rep.all(), 1)
+	assert.ErrorIs(t, rep.all()[0], depend.ErrContainerClosed)
+}
+
+// A client that goes away mid-request: the handler sees its context end,
+// and the cleanups still run.
+func TestHandlerClientGoesAway(t *testing.T) {
+	c, _ := newHTTP(t)
+	var l txLog
+	var rec *httptest.ResponseRecorder
+	provideTx(t, c, &l, &rec)
+	entered := make(chan struct{})
+	closed := make(chan struct{})
+	require.NoError(t, c.Provide(func() (*httpCounter, func()) { return &httpCounter{}, func() { close(closed) } }))
+	srv := httptest.NewServer(c.Handler(func(ctx context.Context, _ *httpTx, _ *httpCounter) error {
+		close(entered)
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+	require.NoError(t, err)
+	go func() {
+		<-entered
+		cancel()
+	}()
+	_, err = srv.Client().Do(req)
+	assert.ErrorIs(t, err, context.Canceled)
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second): // a bound, not a synchronization
+		t.Fatal("the cleanups did not run after the client went away")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	assert.Equal(t, []string{"rollback: context canceled"}, l.ended)
+}
+
+func TestHandlerConcurrentRequestsHaveTheirOwnCache(t *testing.T) {
+	const n = 64
+	c, _ := newHTTP(t)
+	var calls atomic.Int32
+	require.NoError(t, c.Provide(func() *httpCounter { calls.Add(1); return &httpCounter{} }))
+	require.NoError(t, c.Provide(func(n *httpCounter) *httpUser { return &httpUser{} }))
+	h := c.Handler(func(a, b *httpCounter, _ *httpUser) bool { return a == b })
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var same atomic.Int32
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if rec := serve(h, "GET", "/"); rec.Body.String() == "true\n" {
+				same.Add(1)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, int32(n), calls.Load(), "one provider call per request")
+	assert.Equal(t, int32(n), same.Load())
+}
+
+func ExampleContainer_Handler() {
+	c := depend.New()
+	c.Provide(func(r *http.Request) (*httpUser, error) {
+		name := r.Header.Get("X-User")
+		if name == "" {
+			return nil, &depend.HTTPError{Status: http.StatusUnauthorized, Message: "who are you?"}
+		}
+		return &httpUser{Name: name}, nil
+	})
+	mux := http.NewServeMux()
+	mux.Handle("GET /hello", c.Handler(func(u *httpUser) map[string]string {
+		return map[string]string{"hello": u.Name}
+	}))
+
+	for _, user := range []string{"ada", ""} {
+		req := httptest.NewRequest("GET", "/hello", nil)
+		req.Header.Set("X-User", user)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		fmt.Print(rec.Code, " ", rec.Body.String())
+	}
+	// Output:
+	// 200 {"hello":"ada"}
+	// 401 who are you?
+}
+
+func ExampleGroup() {
+	type loggedIn struct{}
+	c := depend.New()
+	c.Provide(func(r *http.Request) (loggedIn, error) {
+		if r.Header.Get("Authorization") == "" {
+			return loggedIn{}, &depend.HTTPError{Status: http.StatusUnauthorized}
+		}
+		return loggedIn{}, nil
+	})
+	private := c.Group(depend.Require[loggedIn]()) // FastAPI: dependencies=[Depends(logged_in)]
+	h := private.Handler(func() string { return "secret" })
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	fmt.Print(rec.Code, " ", rec.Body.String())
+	// Output: 401 Unauthorized
+}
