@@ -3,10 +3,13 @@ package depend_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -383,4 +386,70 @@ func TestFaultDoubleClose(t *testing.T) {
 	if db, single := cleaned.get("db"), cleaned.get("single"); db != 1 || single != 1 {
 		t.Errorf("cleanups ran %d (scope) and %d (container) times, want 1 and 1", db, single)
 	}
+}
+
+// TestFaultHTTPClientCancels: clients give up while a provider is blocked on
+// the request's context. The provider sees the cancellation, the request's
+// cleanups still run once each, the server keeps answering, and nothing is
+// left running once it closes.
+func TestFaultHTTPClientCancels(t *testing.T) {
+	const rounds = 50
+	baseline := runtime.NumGoroutine()
+	var sawCancel, logCleanups, txCleanups atomic.Int32
+	entered := make(chan struct{})
+	c := depend.New()
+	provide(t, c, func() (*loadLog, func()) { return &loadLog{}, func() { logCleanups.Add(1) } })
+	provide(t, c, func(ctx context.Context, r *http.Request) (*faultDB, func(error), error) {
+		if r.URL.Query().Get("block") == "1" {
+			entered <- struct{}{}
+			<-ctx.Done()
+			if errors.Is(ctx.Err(), context.Canceled) {
+				sawCancel.Add(1)
+			}
+		}
+		return &faultDB{}, func(error) { txCleanups.Add(1) }, ctx.Err()
+	})
+	c.SetHTTPOptions(depend.HTTPOptions{ReportError: func(*http.Request, error) {}})
+	srv := httptest.NewServer(c.Handler(func(*loadLog, *faultDB) string { return "ok" }))
+	transport := &http.Transport{}
+	client := &http.Client{Transport: transport}
+
+	for round := range rounds {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/?block=1", nil)
+		done := make(chan error, 1)
+		go func() {
+			resp, err := client.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+		select {
+		case <-entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: the provider was never called", round)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("round %d: the canceled request returned %v", round, err)
+		}
+		if resp, err := client.Get(srv.URL); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("round %d: the server is unhealthy after a cancellation: %v %v", round, resp, err)
+		} else {
+			resp.Body.Close()
+		}
+	}
+	srv.Close() // waits for every handler, so every cleanup has run
+	transport.CloseIdleConnections()
+	if got := sawCancel.Load(); got != rounds {
+		t.Errorf("the provider saw %d cancellations, want %d", got, rounds)
+	}
+	// Each round sent one canceled request and one healthy one.
+	for name, got := range map[string]int32{"log": logCleanups.Load(), "tx": txCleanups.Load()} {
+		if got != 2*rounds {
+			t.Errorf("%s cleanups ran %d times, want %d", name, got, 2*rounds)
+		}
+	}
+	checkGoroutines(t, baseline)
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -173,4 +176,97 @@ func TestSecurityProvidersSeeOnlyTheirRequest(t *testing.T) {
 	}
 	close(start)
 	waitTimeout(t, &wg, 30*time.Second, "concurrent requests")
+}
+
+// secret is what must never reach a client: internal error text and panic
+// values can hold passwords, tokens and queries.
+const secret = "postgres://admin:hunter2@db.internal"
+
+type secretErr struct{}
+
+func (secretErr) Error() string { return "dial " + secret }
+
+// TestSecurity500HidesInternals: whatever fails inside a request (a
+// provider's error or panic, the handler's error or panic, a value that
+// cannot be encoded, an HTTPError's cause), under Handler alone or under
+// Middleware, with the default and a problem+json renderer, the client's
+// response contains neither the error text nor the panic value, while the
+// error hook gets the whole error.
+func TestSecurity500HidesInternals(t *testing.T) {
+	type (
+		secFailing   struct{}
+		secPanicking struct{}
+	)
+	c := depend.New()
+	provide(t, c, func() (*secFailing, error) { return nil, fmt.Errorf("open pool: %w", secretErr{}) })
+	provide(t, c, func() *secPanicking { panic(secret) })
+	var mu sync.Mutex
+	var reported []string
+	problemJSON := false
+	c.SetHTTPOptions(depend.HTTPOptions{
+		ReportError: func(_ *http.Request, err error) { mu.Lock(); reported = append(reported, err.Error()); mu.Unlock() },
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			if problemJSON {
+				w.Header().Set("Content-Type", "application/problem+json")
+				w.WriteHeader(status)
+				fmt.Fprintf(w, `{"status":%d,"detail":%q}`, status, msg)
+				return
+			}
+			http.Error(w, msg, status)
+		},
+	})
+	routes := map[string]struct {
+		h      http.Handler
+		status int    // 0: the panic aborts the response
+		report string // what the error hook must get; "": not called
+	}{
+		"provider-error":      {c.Handler(func(*secFailing) string { return "" }), 500, secret},
+		"provider-panic":      {c.Handler(func(*secPanicking) string { return "" }), 500, secret},
+		"handler-error":       {c.Handler(func() error { return fmt.Errorf("query failed: %w", secretErr{}) }), 500, secret},
+		"handler-panic":       {c.Handler(func() { panic(secret) }), 0, ""},
+		"unencodable":         {c.Handler(func() func() string { return func() string { return secret } }), 500, "json: unsupported type"},
+		"http-error-cause":    {c.Handler(func() error { return &depend.HTTPError{Status: 503, Message: "try later", Err: secretErr{}} }), 503, "try later"},
+		"middleware-provider": {c.Middleware(c.Handler(func(*secFailing) string { return "" })), 500, secret},
+		"middleware-panic":    {c.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(secret) })), 0, ""},
+	}
+	mux := http.NewServeMux()
+	for name, r := range routes {
+		mux.Handle("/"+name, r.h)
+	}
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // net/http logs the panics it recovers
+	srv.Start()
+	defer srv.Close()
+
+	for _, problemJSON = range []bool{false, true} {
+		for name, r := range routes {
+			t.Run(fmt.Sprintf("%s/problem=%v", name, problemJSON), func(t *testing.T) {
+				mu.Lock()
+				reported = nil
+				mu.Unlock()
+				resp, err := http.Get(srv.URL + "/" + name)
+				if r.status == 0 {
+					if err == nil {
+						body, _ := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						t.Fatalf("a panicking handler answered %d %q; want the connection aborted", resp.StatusCode, body)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != r.status || strings.Contains(string(body), "hunter2") || strings.Contains(fmt.Sprint(resp.Header), "hunter2") {
+					t.Errorf("got %d %q, want %d without the secret", resp.StatusCode, body, r.status)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if r.report == "" && len(reported) != 0 || r.report != "" && (len(reported) != 1 || !strings.Contains(reported[0], r.report)) {
+					t.Errorf("the error hook got %q, want the whole error (%q) once", reported, r.report)
+				}
+			})
+		}
+	}
 }

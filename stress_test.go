@@ -2,12 +2,18 @@ package depend_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -665,4 +671,189 @@ func TestStressHeapFlat(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGoroutines(t, baseline)
+}
+
+// Types of the HTTP load test: an authenticated user, a transaction per
+// request, a NoCache repository on it, and a request log with a cleanup.
+type (
+	loadUser struct{ id string }
+	loadTx   struct {
+		id   int64
+		user *loadUser
+		fail atomic.Bool // the handler will fail after using it
+	}
+	loadRepo struct{ tx *loadTx }
+	loadLog  struct{ _ int }
+	loadResp struct {
+		User string `json:"user"`
+		Req  string `json:"req"`
+		Tx   int64  `json:"tx"`
+	}
+)
+
+// loadLedger counts what the HTTP load test's providers and cleanups did.
+type loadLedger struct {
+	txs, commits, rollbacks, wrongCause, logs, logCleanups atomic.Int64
+}
+
+var errLoadInsert = errors.New("insert failed")
+
+// loadContainer provides bearer-token auth, a transaction that commits
+// when the request succeeds and rolls back when it fails, and a log built
+// for every request.
+func loadContainer(t *testing.T, l *loadLedger) *depend.Container {
+	c := depend.New()
+	provide(t, c, func() (*loadLog, func()) {
+		l.logs.Add(1)
+		return &loadLog{}, func() { l.logCleanups.Add(1) }
+	})
+	provide(t, c, func(r *http.Request) (*loadUser, error) {
+		id, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			return nil, &depend.HTTPError{Status: http.StatusUnauthorized}
+		}
+		return &loadUser{id}, nil
+	})
+	var txIDs atomic.Int64
+	provide(t, c, func(ctx context.Context, u *loadUser) (*loadTx, func(error)) {
+		tx := &loadTx{id: txIDs.Add(1), user: u}
+		l.txs.Add(1)
+		return tx, func(err error) {
+			if (err != nil) != tx.fail.Load() {
+				l.wrongCause.Add(1)
+			}
+			if err != nil {
+				l.rollbacks.Add(1)
+			} else {
+				l.commits.Add(1)
+			}
+		}
+	})
+	provide(t, c, func(tx *loadTx) *loadRepo { return &loadRepo{tx} }, depend.NoCache)
+	return c
+}
+
+// loadHandler answers with the user, the request id and the transaction,
+// after checking that everything it got belongs to this request. A request
+// with ?fail=1 fails after using the transaction, which must roll back.
+func loadHandler(_ *loadLog, r *http.Request, u *loadUser, tx *loadTx, repo *loadRepo) (*loadResp, error) {
+	if tx.user != u || repo.tx != tx {
+		return nil, fmt.Errorf("request %s got another request's values", r.Header.Get("X-Req"))
+	}
+	if r.URL.Query().Get("fail") == "1" {
+		tx.fail.Store(true)
+		return nil, errLoadInsert
+	}
+	return &loadResp{User: u.id, Req: r.Header.Get("X-Req"), Tx: tx.id}, nil
+}
+
+// HTTP load sizes: 16 clients send 10,000 requests in total.
+const (
+	loadClients  = 16
+	loadRequests = 10_000
+)
+
+// loadOutcome tallies what the clients saw.
+type loadOutcome struct {
+	mu           sync.Mutex
+	ok, fail, un int
+	txs          map[int64]string // transaction -> the request that got it
+}
+
+// TestStressHTTPLoad sends 10,000 requests from 16 concurrent clients to a
+// real httptest.Server: authenticated ones that succeed, ones that fail
+// after using their transaction, and unauthenticated ones. It checks that
+// no response carries another request's user, id or transaction; that
+// every request's log is cleaned up once; that every transaction commits
+// or, for failed requests, rolls back; and that no goroutine outlives the
+// server.
+func TestStressHTTPLoad(t *testing.T) {
+	baseline := runtime.NumGoroutine()
+	var l loadLedger
+	c := loadContainer(t, &l)
+	c.SetHTTPOptions(depend.HTTPOptions{ReportError: func(*http.Request, error) {}})
+	srv := httptest.NewServer(c.Handler(loadHandler))
+	transport := &http.Transport{MaxIdleConnsPerHost: loadClients}
+	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	out := loadOutcome{txs: map[int64]string{}}
+	var wg sync.WaitGroup
+	for w := range loadClients {
+		wg.Go(func() {
+			for i := w; i < loadRequests; i += loadClients {
+				if err := loadRequest(client, srv.URL, i, &out); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	waitTimeout(t, &wg, 2*time.Minute, "HTTP clients")
+	srv.Close() // waits for the handlers, and so for their cleanups
+	transport.CloseIdleConnections()
+
+	checks := []struct {
+		what      string
+		got, want int64
+	}{
+		{"responses", int64(out.ok + out.fail + out.un), loadRequests},
+		{"log cleanups", l.logCleanups.Load(), loadRequests},
+		{"logs built", l.logs.Load(), loadRequests},
+		{"transactions", l.txs.Load(), int64(out.ok + out.fail)},
+		{"commits", l.commits.Load(), int64(out.ok)},
+		{"rollbacks", l.rollbacks.Load(), int64(out.fail)},
+		{"cleanups with the wrong cause", l.wrongCause.Load(), 0},
+		{"distinct transactions in responses", int64(len(out.txs)), int64(out.ok)},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: %d, want %d", c.what, c.got, c.want)
+		}
+	}
+	t.Logf("%d requests from %d clients: %d ok (committed), %d failed (rolled back), %d unauthorized; %d request cleanups",
+		loadRequests, loadClients, out.ok, out.fail, out.un, l.logCleanups.Load())
+	checkGoroutines(t, baseline)
+}
+
+// loadRequest sends request i: every 10th fails after using its
+// transaction, every 20th (offset by 5) has no token.
+func loadRequest(client *http.Client, url string, i int, out *loadOutcome) error {
+	req, _ := http.NewRequest("GET", url+"/?fail="+strconv.Itoa(btoi(i%10 == 0)), nil)
+	user, reqID := "u"+strconv.Itoa(i%97), "r"+strconv.Itoa(i)
+	if i%20 != 5 {
+		req.Header.Set("Authorization", "Bearer "+user)
+	}
+	req.Header.Set("X-Req", reqID)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	switch {
+	case i%20 == 5 && resp.StatusCode == http.StatusUnauthorized:
+		out.un++
+	case i%10 == 0 && resp.StatusCode == http.StatusInternalServerError:
+		out.fail++
+	case resp.StatusCode == http.StatusOK:
+		var r loadResp
+		if err := json.Unmarshal(body, &r); err != nil {
+			return err
+		}
+		if r.User != user || r.Req != reqID {
+			return fmt.Errorf("request %s of %s got the response of request %s of %s", reqID, user, r.Req, r.User)
+		}
+		if prev, dup := out.txs[r.Tx]; dup {
+			return fmt.Errorf("requests %s and %s got the same transaction %d", prev, reqID, r.Tx)
+		}
+		out.txs[r.Tx] = reqID
+		out.ok++
+	default:
+		return fmt.Errorf("request %d: status %d: %s", i, resp.StatusCode, body)
+	}
+	return nil
 }
