@@ -179,6 +179,7 @@ func TestHandlerPanicsAtWrapTime(t *testing.T) {
 		{"not a func", nil, 42, depend.ErrBadProvider, []string{"Handler(int)"}},
 		{"nil func", nil, (func())(nil), depend.ErrBadProvider, []string{"want a func"}},
 		{"too many results", nil, func() (int, int, error) { return 0, 0, nil }, depend.ErrBadProvider, []string{"want no results, error, T or (T, error)"}},
+		//lint:ignore ST1008 the bad signature is what this case tests
 		{"error first", nil, func() (error, int) { return nil, 0 }, depend.ErrBadProvider, []string{"want no results"}},
 		{"variadic", nil, func(...int) {}, depend.ErrBadProvider, []string{"variadic"}},
 		{"missing parameter", nil, func(*httpUser) {}, depend.ErrNotProvided, []string{"not provided: *depend_test.httpUser: nothing provides *depend_test.httpUser"}},
