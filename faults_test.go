@@ -440,8 +440,7 @@ func TestFaultHTTPClientCancels(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	srv.Close() // waits for every handler, so every cleanup has run
-	transport.CloseIdleConnections()
+	closeServer(t, srv, transport)
 	if got := sawCancel.Load(); got != rounds {
 		t.Errorf("the provider saw %d cancellations, want %d", got, rounds)
 	}

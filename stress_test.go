@@ -379,6 +379,17 @@ func waitTimeout(t testing.TB, wg *sync.WaitGroup, d time.Duration, what string)
 	}
 }
 
+// closeServer closes srv, which waits for its handlers and so for their
+// cleanups, and the client's idle connections. A handler stuck for good
+// fails the test instead of hanging it.
+func closeServer(t testing.TB, srv *httptest.Server, transport *http.Transport) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Go(srv.Close)
+	waitTimeout(t, &wg, 30*time.Second, "closing the server (a handler is stuck)")
+	transport.CloseIdleConnections()
+}
+
 // checkGoroutines fails t unless the number of goroutines falls back to
 // baseline within a few seconds. Goroutines that called wg.Done may still be
 // exiting, so it polls.
@@ -788,8 +799,7 @@ func TestStressHTTPLoad(t *testing.T) {
 		})
 	}
 	waitTimeout(t, &wg, 2*time.Minute, "HTTP clients")
-	srv.Close() // waits for the handlers, and so for their cleanups
-	transport.CloseIdleConnections()
+	closeServer(t, srv, transport)
 
 	checks := []struct {
 		what      string
