@@ -452,3 +452,30 @@ func TestFaultHTTPClientCancels(t *testing.T) {
 	}
 	checkGoroutines(t, baseline)
 }
+
+// TestFaultProviderResolvesItselfAtRunTime: a provider that asks its *Scope
+// for its own type, which Validate cannot see, waits on itself. depend
+// cannot tell that goroutine from another, so the wait lasts until the
+// context ends; then it is released with an error naming the type, and the
+// scope still closes. (docs/reliability.md lists this limit.)
+func TestFaultProviderResolvesItselfAtRunTime(t *testing.T) {
+	c := depend.New()
+	provide(t, c, func(s *depend.Scope) (*faultDB, error) {
+		_, err := depend.Resolve[*faultDB](s)
+		return &faultDB{}, err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	s := c.NewScope(ctx)
+	var err error
+	var wg sync.WaitGroup
+	wg.Go(func() { _, err = depend.Resolve[*faultDB](s) })
+	waitTimeout(t, &wg, 10*time.Second, "a provider resolving itself")
+	const want = "depend: build *depend_test.faultDB: depend: build *depend_test.faultDB: waiting for another goroutine to build it: context deadline exceeded"
+	if err == nil || err.Error() != want || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("got %v, want %q", err, want)
+	}
+	if err := s.Close(); err != nil {
+		t.Error(err)
+	}
+}
