@@ -316,11 +316,12 @@ func (g *rtGraph) verifyOrder(l *ledger) {
 }
 
 // randomGraph makes a DAG of n nodes whose first nodes are Singletons that
-// depend only on each other; the rest are Scoped or NoCache. Many nodes
-// depend on their predecessor (deep chains), and random extra edges make
-// diamonds. A NoCache node has at most one NoCache dependency, which keeps
-// the number of builds per use linear.
-func randomGraph(rng *rand.Rand, n int) []gnode {
+// depend only on each other; the rest are Scoped or NoCache. Two thirds of
+// the nodes depend on their predecessor (every node if deep, making one
+// chain through the whole graph), and random extra edges make diamonds. A
+// NoCache node has at most one NoCache dependency, which keeps the number
+// of builds per use linear.
+func randomGraph(rng *rand.Rand, n int, deep bool) []gnode {
 	singles := n / 6
 	nodes := make([]gnode, n)
 	for i := range nodes {
@@ -338,7 +339,7 @@ func randomGraph(rng *rand.Rand, n int) []gnode {
 		}
 		// Singletons come first, so a Singleton's earlier nodes are all
 		// Singletons.
-		if rng.IntN(3) != 0 {
+		if deep || rng.IntN(3) != 0 {
 			nd.deps = append(nd.deps, i-1)
 		}
 		for range rng.IntN(3) {
@@ -430,7 +431,8 @@ func (l *ledger) addTotals() {
 }
 
 // TestStressRandomGraphs opens 10,000 scopes from 8 goroutines over random
-// graphs of Scoped, NoCache and Singleton providers. In each scope several
+// graphs of Scoped, NoCache and Singleton providers, the last one a chain
+// 127 providers deep. In each scope several
 // goroutines Invoke at once; every tenth scope is closed while they run.
 // Every ledger is then checked: exact build counts, one cleanup per build in
 // reverse dependency order, the cause given to CloseWithError, no value
@@ -441,8 +443,11 @@ func TestStressRandomGraphs(t *testing.T) {
 	var scopes atomic.Int64
 	for gi := range stressGraphs {
 		rng := rand.New(rand.NewPCG(uint64(gi), 1))
-		n := 12 + rng.IntN(40)
-		g := newRTGraph(t, randomGraph(rng, n))
+		n, deep := 12+rng.IntN(40), gi == stressGraphs-1
+		if deep {
+			n = 128 // a chain 127 providers deep
+		}
+		g := newRTGraph(t, randomGraph(rng, n, deep))
 		c := depend.New()
 		g.provide(c)
 		if err := c.Validate(); err != nil {
