@@ -27,6 +27,8 @@ type Container struct {
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
 
 	http atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
+
+	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
 }
 
 // New returns an empty Container. It is safe for concurrent use once sealed.

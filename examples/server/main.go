@@ -33,6 +33,9 @@ func run() error {
 	addr := flag.String("addr", env("DEMO_ADDR", "localhost:8080"), "listen address (env DEMO_ADDR)")
 	db := flag.String("db", os.Getenv("DEMO_DB"), `SQLite database file, or ":memory:" (env DEMO_DB); default: a new file in a temp dir`)
 	flag.Parse()
+	if *graphFlag {
+		return writeGraph(os.Stdout)
+	}
 
 	if *db == "" {
 		dir, err := os.MkdirTemp("", "depend-demo-")
