@@ -27,11 +27,12 @@ type (
 
 // chainContainer provides faultSvc -> faultRepo -> db, where db is the
 // faultDB provider under test, and counts calls of the others. The
-// faultRepo provider is called through reflection, or without it if typed.
-func chainContainer(t *testing.T, calls *counter, db any, typed ...bool) *depend.Container {
+// faultRepo provider is called through reflection, or without it if
+// typedRepo.
+func chainContainer(t *testing.T, calls *counter, db any, typedRepo bool) *depend.Container {
 	c := depend.New()
 	provide(t, c, db)
-	if len(typed) > 0 && typed[0] {
+	if typedRepo {
 		provide(t, c, depend.Func1(func(db *faultDB) (*faultRepo, error) { calls.inc("repo"); return &faultRepo{db}, nil }))
 	} else {
 		provide(t, c, func(db *faultDB) *faultRepo { calls.inc("repo"); return &faultRepo{db} })
@@ -97,7 +98,7 @@ func TestFaultProviderFails(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := newCounter()
-			c := chainContainer(t, calls, func() (*faultDB, error) { calls.inc("db"); return tt.fail() })
+			c := chainContainer(t, calls, func() (*faultDB, error) { calls.inc("db"); return tt.fail() }, false)
 			s := c.NewScope(context.Background())
 			errs := resolveAll[*faultSvc](t, s, 16)
 			_, again := depend.Resolve[*faultSvc](s)
@@ -145,7 +146,7 @@ func TestFaultProviderBlocksUntilCanceled(t *testing.T) {
 		close(entered)
 		<-ctx.Done()
 		return nil, ctx.Err()
-	})
+	}, false)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := c.NewScope(ctx)
 	var errs []error
