@@ -777,18 +777,22 @@ type loadOutcome struct {
 }
 
 // TestStressHTTPLoad sends 10,000 requests from 16 concurrent clients to a
-// real httptest.Server: authenticated ones that succeed, ones that fail
-// after using their transaction, and unauthenticated ones. It checks that
-// no response carries another request's user, id or transaction; that
-// every request's log is cleaned up once; that every transaction commits
-// or, for failed requests, rolls back; and that no goroutine outlives the
-// server.
+// real httptest.Server, a third of them to a Handler under Middleware whose
+// own code resolves the transaction first: authenticated ones that succeed,
+// ones that fail after using their transaction, and unauthenticated ones.
+// It checks that no response carries another request's user, id or
+// transaction, and that Middleware and Handler saw the same one; that every
+// request's log is cleaned up once; that every transaction commits or, for
+// failed requests, rolls back; and that no goroutine outlives the server.
 func TestStressHTTPLoad(t *testing.T) {
 	baseline := runtime.NumGoroutine()
 	var l loadLedger
 	c := loadContainer(t, &l)
 	c.SetHTTPOptions(depend.HTTPOptions{ReportError: func(*http.Request, error) {}})
-	srv := httptest.NewServer(c.Handler(loadHandler))
+	mux := http.NewServeMux()
+	mux.Handle("/handler", c.Handler(loadHandler))
+	mux.Handle("/middleware", c.Middleware(txHeader(c.Handler(loadHandler))))
+	srv := httptest.NewServer(mux)
 	transport := &http.Transport{MaxIdleConnsPerHost: loadClients}
 	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
 	out := loadOutcome{txs: map[int64]string{}}
@@ -829,10 +833,26 @@ func TestStressHTTPLoad(t *testing.T) {
 	checkGoroutines(t, baseline)
 }
 
-// loadRequest sends request i: every 10th fails after using its
-// transaction, every 20th (offset by 5) has no token.
+// txHeader is middleware code that resolves the request's transaction from
+// the Scope Middleware opened, and names it in a header, so the client can
+// check that the handler got the very same one.
+func txHeader(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s, ok := depend.ScopeFrom(r.Context()); ok {
+			if tx, err := depend.Resolve[*loadTx](s); err == nil {
+				w.Header().Set("X-Tx", strconv.FormatInt(tx.id, 10))
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loadRequest sends request i to the plain Handler or, every third, to the
+// one under Middleware: every 10th fails after using its transaction, and
+// every 20th (offset by 5) has no token.
 func loadRequest(client *http.Client, url string, i int, out *loadOutcome) error {
-	req, _ := http.NewRequest("GET", url+"/?fail="+strconv.Itoa(btoi(i%10 == 0)), nil)
+	route := map[bool]string{false: "/handler", true: "/middleware"}[i%3 == 1]
+	req, _ := http.NewRequest("GET", url+route+"?fail="+strconv.Itoa(btoi(i%10 == 0)), nil)
 	user, reqID := "u"+strconv.Itoa(i%97), "r"+strconv.Itoa(i)
 	if i%20 != 5 {
 		req.Header.Set("Authorization", "Bearer "+user)
@@ -861,6 +881,9 @@ func loadRequest(client *http.Client, url string, i int, out *loadOutcome) error
 		}
 		if r.User != user || r.Req != reqID {
 			return fmt.Errorf("request %s of %s got the response of request %s of %s", reqID, user, r.Req, r.User)
+		}
+		if mw := resp.Header.Get("X-Tx"); (route == "/middleware") != (mw != "") || mw != "" && mw != strconv.FormatInt(r.Tx, 10) {
+			return fmt.Errorf("request %s on %s: middleware saw transaction %q, the handler %d", reqID, route, mw, r.Tx)
 		}
 		if prev, dup := out.txs[r.Tx]; dup {
 			return fmt.Errorf("requests %s and %s got the same transaction %d", prev, reqID, r.Tx)
