@@ -62,6 +62,29 @@ func resolveAll[T any](t *testing.T, s *depend.Scope, n int) []error {
 
 var errConnRefused = errors.New("connection refused")
 
+// deadline is a context whose deadline passes when the test says, not on a
+// timer, so that a slow machine cannot move it before the point under test.
+type deadline struct {
+	context.Context
+	done chan struct{}
+}
+
+func newDeadline() *deadline {
+	return &deadline{Context: context.Background(), done: make(chan struct{})}
+}
+
+func (d *deadline) expire()                     { close(d.done) }
+func (d *deadline) Done() <-chan struct{}       { return d.done }
+func (d *deadline) Deadline() (time.Time, bool) { return time.Time{}, true }
+func (d *deadline) Err() error {
+	select {
+	case <-d.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
 // TestFaultProviderFails: a provider that errors, panics or calls
 // runtime.Goexit runs once per Scope; every goroutine, waiting or arriving
 // later, gets the same error naming the path; other values still build and
@@ -189,15 +212,15 @@ func deadlineMidGraph(t *testing.T, typed bool) {
 		<-release // ignores the context, as a careless provider would
 		return &faultDB{}, func() { cleanups.inc("db") }
 	}, typed)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
+	ctx := newDeadline()
 	s := c.NewScope(ctx)
 	var builderErr error
 	var builder sync.WaitGroup
 	builder.Go(func() { _, builderErr = depend.Resolve[*faultSvc](s) })
 	<-entered
+	ctx.expire()
 
-	dbErrs := resolveAll[*faultDB](t, s, 4) // returns only once released
+	dbErrs := resolveAll[*faultDB](t, s, 4) // returns only once released, the build still blocked
 	svcErrs := resolveAll[*faultSvc](t, s, 4)
 	for _, errs := range [][]error{dbErrs, svcErrs} {
 		for _, err := range errs {
@@ -460,17 +483,20 @@ func TestFaultHTTPClientCancels(t *testing.T) {
 // context ends; then it is released with an error naming the type, and the
 // scope still closes. (docs/reliability.md lists this limit.)
 func TestFaultProviderResolvesItselfAtRunTime(t *testing.T) {
+	entered := make(chan struct{})
 	c := depend.New()
 	provide(t, c, func(s *depend.Scope) (*faultDB, error) {
+		close(entered)
 		_, err := depend.Resolve[*faultDB](s)
 		return &faultDB{}, err
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
+	ctx := newDeadline()
 	s := c.NewScope(ctx)
 	var err error
 	var wg sync.WaitGroup
 	wg.Go(func() { _, err = depend.Resolve[*faultDB](s) })
+	<-entered
+	ctx.expire()
 	waitTimeout(t, &wg, 10*time.Second, "a provider resolving itself")
 	const want = "depend: build *depend_test.faultDB: depend: build *depend_test.faultDB: waiting for another goroutine to build it: context deadline exceeded"
 	if err == nil || err.Error() != want || !errors.Is(err, context.DeadlineExceeded) {
