@@ -174,7 +174,7 @@ func (s *Scope) build(p *provider, single bool) (v any, err error) {
 	}
 	var cl any
 	if p.typed != nil {
-		v, err = p.typed.call(s, p.deps)
+		v, err = p.typed.call(s, p)
 	} else {
 		v, cl, err = s.callReflect(p)
 	}
@@ -189,9 +189,28 @@ func (s *Scope) build(p *provider, single bool) (v any, err error) {
 	return v, nil
 }
 
+// started is checked once p's dependencies are resolved, right before its
+// func is called: a dependency may have finished after the Scope's context
+// ended, and no provider may start then. Singletons are exempt, as their
+// build is shared with waiters from other Scopes.
+func (s *Scope) started(p *provider) error {
+	if p.life == Singleton {
+		return nil
+	}
+	select {
+	case <-s.done:
+		return fmt.Errorf("not started: %w", s.ctx.Err())
+	default:
+		return nil
+	}
+}
+
 func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {
 	args, err := s.args(p.deps, p.in)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, nil, err
 	}
 	out := p.fn.Call(args)
