@@ -25,8 +25,12 @@ type Container struct {
 	singles   []singleton                // by provider id, sized at seal; each guards itself
 	tables    sync.Pool                  // of *table, sized at seal
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
+	observer  func(Event)                // set by Observe under mu before sealing; read-only afterwards
+	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
 
 	http atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
+
+	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
 }
 
 // New returns an empty Container. It is safe for concurrent use once sealed.
@@ -195,6 +199,9 @@ func (s *Scope) Invoke(fn any) error {
 		return publicError(err)
 	}
 	defer s.leave()
+	if err := s.prefetch(call.deps); err != nil {
+		return publicError(err)
+	}
 	if call.erased != nil {
 		return s.invokeErased(call, funcWord(fn))
 	}

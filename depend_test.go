@@ -21,7 +21,7 @@ import (
 
 // Types of a small request graph: Service needs Repo and User, both need Tx.
 type (
-	Pool  struct{ id int }
+	Pool  struct{ _ int } // not zero-size: distinct values have distinct addresses
 	Repo  struct{ Tx *Tx }
 	User  struct{ Name string }
 	Audit struct {

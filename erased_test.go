@@ -24,7 +24,7 @@ type (
 	e7 struct{ n int }
 )
 
-type ctxKey struct{}
+type erasedCtxKey struct{}
 
 // provideLeaves registers e1..e7, each a pointer-only provider, which the
 // shape-erased call handles.
@@ -51,9 +51,9 @@ func TestErasedShapes(t *testing.T) {
 	}{
 		{"none", func() error { return nil }, false},
 		{"one word", func(a *e1) error { return check(a.n == 1) }, false},
-		{"context", func(ctx context.Context) error { return check(ctx.Value(ctxKey{}) == "v") }, false},
+		{"context", func(ctx context.Context) error { return check(ctx.Value(erasedCtxKey{}) == "v") }, false},
 		{"context and pointers", func(ctx context.Context, a *e1, b *e2, c *e3, d *e4) error {
-			return check(ctx.Value(ctxKey{}) == "v" && a.n+b.n+c.n+d.n == 10)
+			return check(ctx.Value(erasedCtxKey{}) == "v" && a.n+b.n+c.n+d.n == 10)
 		}, false},
 		{"six words", func(a *e1, b *e2, c *e3, d *e4, e *e5, f *e6) error {
 			return check(a.n+b.n+c.n+d.n+e.n+f.n == 21)
@@ -69,7 +69,7 @@ func TestErasedShapes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := depend.New()
 			provideLeaves(t, c)
-			s := c.NewScope(context.WithValue(context.Background(), ctxKey{}, "v"))
+			s := c.NewScope(context.WithValue(context.Background(), erasedCtxKey{}, "v"))
 			defer s.Close()
 			err := s.Invoke(tc.fn)
 			if tc.wantErr {
@@ -96,7 +96,7 @@ func check(ok bool) error {
 func TestErasedProviders(t *testing.T) {
 	errFail := errors.New("failed")
 	c := depend.New()
-	provide(t, c, func(ctx context.Context) *e1 { return &e1{len(ctx.Value(ctxKey{}).(string))} })
+	provide(t, c, func(ctx context.Context) *e1 { return &e1{len(ctx.Value(erasedCtxKey{}).(string))} })
 	provide(t, c, func(a *e1) *e2 { return nil })
 	provide(t, c, func(a *e1, b *e2) (*e3, error) {
 		if b != nil {
@@ -104,7 +104,7 @@ func TestErasedProviders(t *testing.T) {
 		}
 		return nil, errFail
 	})
-	s := c.NewScope(context.WithValue(context.Background(), ctxKey{}, "abc"))
+	s := c.NewScope(context.WithValue(context.Background(), erasedCtxKey{}, "abc"))
 	defer s.Close()
 	a, err := depend.Resolve[*e1](s)
 	require.NoError(t, err)
@@ -180,12 +180,12 @@ func TestErasedHandlerSeesItsOwnRequest(t *testing.T) {
 	provide(t, c, func() *e1 { return &e1{1} })
 	var got bool
 	h := c.Handler(func(ctx context.Context, r *http.Request, w http.ResponseWriter, a *e1) (*e2, error) {
-		got = ctx.Value(ctxKey{}) == "routed" && r.Context() == ctx && a.n == 1
+		got = ctx.Value(erasedCtxKey{}) == "routed" && r.Context() == ctx && a.n == 1
 		w.Header().Set("X-Seen", "yes")
 		return &e2{2}, nil
 	})
 	router := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "routed")))
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), erasedCtxKey{}, "routed")))
 	})
 	rec := httptest.NewRecorder()
 	c.Middleware(router).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))

@@ -184,6 +184,7 @@ func (c *Container) Handler(fn any) http.Handler { return c.Group().Handler(fn) 
 // Handler is Container.Handler for the routes of g: g's requirements are
 // built before fn's parameters.
 func (g *Group) Handler(fn any) http.Handler {
+	g.mustBeMade("Handler")
 	h, err := g.compile(fn)
 	if err != nil {
 		panic(err)
@@ -208,6 +209,7 @@ func (c *Container) Middleware(next http.Handler) http.Handler { return c.Group(
 // such as a file server. Like Handler, it panics if a requirement's graph is
 // broken.
 func (g *Group) Middleware(next http.Handler) http.Handler {
+	g.mustBeMade("Middleware")
 	if next == nil {
 		panic(publicError(fmt.Errorf("Middleware(nil): pass the http.Handler to wrap: %w", ErrBadProvider)))
 	}
@@ -217,6 +219,12 @@ func (g *Group) Middleware(next http.Handler) http.Handler {
 		panic(err)
 	}
 	return h
+}
+
+func (g *Group) mustBeMade(what string) {
+	if g == nil || g.c == nil {
+		panic(publicError(fmt.Errorf("%s on a Group that Container.Group did not make (or a nil Container): %w", what, ErrBadProvider)))
+	}
 }
 
 // ScopeFrom returns the Scope that Middleware or Handler opened for the
@@ -285,7 +293,11 @@ func (g *Group) compile(fn any) (*handler, error) {
 	}
 	g.c.seal()
 	h.deps = g.c.link(h.in)
-	return h, g.link(h)
+	if err := g.link(h); err != nil {
+		return nil, err
+	}
+	g.c.addHandler(v, g.requires)
+	return h, nil
 }
 
 func (h *handler) setResults(t reflect.Type) error {
@@ -396,11 +408,17 @@ type httpScope struct {
 	Scope
 	ctx scopeCtx
 	tw  trackWriter
+
+	// A Handler's arguments of interface type, stored here (the httpScope
+	// is on the heap anyway) so that they pass to reflect.Value.Call as
+	// values of that type at no cost.
+	argCtx context.Context
+	argW   http.ResponseWriter
 }
 
 func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope {
 	hs := &httpScope{}
-	hs.ctx = scopeCtx{r.Context(), hs}
+	hs.ctx = scopeCtx{c.scopeContext(r.Context()), hs}
 	hs.tw.ResponseWriter = w
 	s := &hs.Scope
 	s.c, s.ctx, s.done, s.req, s.w = c, &hs.ctx, hs.ctx.Done(), r, &hs.tw
@@ -410,6 +428,7 @@ func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope 
 
 // exchange is one request as one handler sees it.
 type exchange struct {
+	hs    *httpScope
 	s     *Scope
 	ctx   context.Context     // the request's context, carrying s
 	r     *http.Request       // what fn and next get
@@ -422,7 +441,7 @@ type exchange struct {
 func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 	ctx := r.Context()
 	if hs, ok := ctx.Value(scopeKey{}).(*httpScope); ok && hs.c == h.c {
-		x := exchange{s: &hs.Scope, ctx: ctx, r: r, w: w}
+		x := exchange{hs: hs, s: &hs.Scope, ctx: ctx, r: r, w: w}
 		if tw, ok := w.(*trackWriter); ok && tw == &hs.tw {
 			x.tw = tw
 		} else if h.needW {
@@ -435,7 +454,7 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 		return x
 	}
 	hs := h.c.openHTTP(w, r)
-	x := exchange{s: &hs.Scope, ctx: &hs.ctx, r: r, w: w, owned: true}
+	x := exchange{hs: hs, s: &hs.Scope, ctx: &hs.ctx, r: r, w: w, owned: true}
 	if h.needReq {
 		x.r = r.WithContext(&hs.ctx)
 		hs.req = x.r
@@ -480,35 +499,44 @@ func (h *handler) run(x *exchange) error {
 		return nil
 	case h.fast != nil:
 		return h.fast(x.w, x.r)
-	case h.erased != nil:
+	}
+	if err := x.s.prefetch(h.deps); err != nil {
+		return publicError(err)
+	}
+	if h.erased != nil {
 		return h.runErased(x)
 	}
-	args := make([]reflect.Value, len(h.deps))
+	var buf [8]reflect.Value
+	args := buf[:0]
 	for i, d := range h.deps {
-		v, err := x.arg(d)
+		v, err := x.arg(d, h.in[i])
 		if err != nil {
 			return publicError(err)
 		}
-		if v == nil {
-			args[i] = reflect.Zero(h.in[i])
-		} else {
-			args[i] = reflect.ValueOf(v)
-		}
+		args = append(args, v)
 	}
 	return h.result(x, h.fn.Call(args))
 }
 
 // arg returns the value of one of fn's parameters.
-func (x *exchange) arg(d dep) (any, error) {
+func (x *exchange) arg(d dep, t reflect.Type) (reflect.Value, error) {
+	// The writer and the context go in as values of their interface type,
+	// so that reflect.Value.Call need not check that they implement it.
 	switch d.kind {
 	case depContext:
-		return x.ctx, nil
+		x.hs.argCtx = x.ctx
+		return reflect.ValueOf(&x.hs.argCtx).Elem(), nil
 	case depRequest:
-		return x.r, nil
+		return reflect.ValueOf(x.r), nil
 	case depWriter:
-		return x.w, nil
+		x.hs.argW = x.w
+		return reflect.ValueOf(&x.hs.argW).Elem(), nil
 	}
-	return x.s.resolve(d)
+	v, err := x.s.resolve(d)
+	if err != nil || v == nil {
+		return reflect.Zero(t), err
+	}
+	return reflect.ValueOf(v), nil
 }
 
 // runErased calls fn shape-erased: no reflection and no allocation.
@@ -575,7 +603,9 @@ func writeJSON(w http.ResponseWriter, v any) error {
 		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
+	if status != http.StatusOK { // Write sends 200 by itself
+		w.WriteHeader(status)
+	}
 	w.Write(b.Bytes()) // an error means the client went away: nothing to tell it
 	return nil
 }
@@ -585,13 +615,14 @@ func writeJSON(w http.ResponseWriter, v any) error {
 func (x *exchange) fail(err error) {
 	x.s.setCause(err)
 	o := x.s.c.httpOptions()
+	r := x.request()
 	if x.tw != nil && x.tw.wrote {
-		o.report(x.r, fmt.Errorf("depend: %s %s: the response had started, so this error was not sent: %w", x.r.Method, x.r.URL.Path, err))
+		o.report(r, fmt.Errorf("depend: %s %s: the response had started, so this error was not sent: %w", r.Method, r.URL.Path, err))
 		return
 	}
 	status, msg := publicStatus(err)
 	if status >= 500 {
-		o.report(x.r, err)
+		o.report(r, err)
 	}
 	var he *HTTPError
 	if errors.As(err, &he) {
@@ -599,7 +630,16 @@ func (x *exchange) fail(err error) {
 			x.w.Header()[k] = v
 		}
 	}
-	o.writeError(x.w, x.r, status, msg, err)
+	o.writeError(x.w, r, status, msg, err)
+}
+
+// request returns the request with a context that carries the Scope, for
+// the hooks: one that nothing else needed is derived now, on this rare path.
+func (x *exchange) request() *http.Request {
+	if x.r.Context() != x.ctx {
+		x.r = x.r.WithContext(x.ctx)
+	}
+	return x.r
 }
 
 // end closes the Scope if the handler opened it, and reports the cleanups'
@@ -609,7 +649,7 @@ func (x *exchange) end() {
 		return
 	}
 	if err := x.s.Close(); err != nil {
-		x.s.c.httpOptions().report(x.r, err)
+		x.s.c.httpOptions().report(x.request(), err)
 	}
 }
 

@@ -164,6 +164,9 @@ func TestHandlerProvidersReadTheRequest(t *testing.T) {
 	assert.Empty(t, rep.all(), "a 4xx is the client's error, not reported")
 }
 
+//lint:ignore ST1008 a handler with its results in the wrong order, for Handler to reject
+func errorFirst() (error, int) { return nil, 0 }
+
 type loopA struct{}
 type loopB struct{}
 type single struct{}
@@ -179,7 +182,7 @@ func TestHandlerPanicsAtWrapTime(t *testing.T) {
 		{"not a func", nil, 42, depend.ErrBadProvider, []string{"Handler(int)"}},
 		{"nil func", nil, (func())(nil), depend.ErrBadProvider, []string{"want a func"}},
 		{"too many results", nil, func() (int, int, error) { return 0, 0, nil }, depend.ErrBadProvider, []string{"want no results, error, T or (T, error)"}},
-		{"error first", nil, func() (error, int) { return nil, 0 }, depend.ErrBadProvider, []string{"want no results"}},
+		{"error first", nil, errorFirst, depend.ErrBadProvider, []string{"want no results"}},
 		{"variadic", nil, func(...int) {}, depend.ErrBadProvider, []string{"variadic"}},
 		{"missing parameter", nil, func(*httpUser) {}, depend.ErrNotProvided, []string{"not provided: *depend_test.httpUser: nothing provides *depend_test.httpUser"}},
 		{"missing fresh", nil, func(depend.Fresh[*httpUser]) {}, depend.ErrNotProvided, []string{"nothing provides *depend_test.httpUser"}},
@@ -610,7 +613,7 @@ func TestHandlerClientGoesAway(t *testing.T) {
 	entered := make(chan struct{})
 	closed := make(chan struct{})
 	require.NoError(t, c.Provide(func() (*httpCounter, func()) { return &httpCounter{}, func() { close(closed) } }))
-	srv := httptest.NewServer(c.Handler(func(ctx context.Context, _ *httpTx, _ *httpCounter) error {
+	srv := httptest.NewServer(c.Handler(func(ctx context.Context, _ *httpCounter, _ *httpTx) error { // the counter is built first, so its cleanup runs last
 		close(entered)
 		<-ctx.Done()
 		return ctx.Err()
@@ -704,4 +707,144 @@ func ExampleGroup() {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output: 401 Unauthorized
+}
+
+// BenchmarkHandler compares Handler with the same handler wired by hand, in
+// process (no network), so the ratio shows the layer's own cost.
+func BenchmarkHandler(b *testing.B) {
+	newConfig := func() *Config { return &Config{Debug: true} }
+	newService := func(cfg *Config) *Service { return &Service{Config: cfg} }
+	write := func(w http.ResponseWriter, svc *Service) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(svc.Config)
+	}
+	c := depend.New()
+	c.Provide(depend.Func0(func() (*Config, error) { return newConfig(), nil }))
+	c.Provide(depend.Func1(func(cfg *Config) (*Service, error) { return newService(cfg), nil }))
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"hand-wired", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			write(w, newService(newConfig()))
+		})},
+		{"Handler writer", c.Handler(func(w http.ResponseWriter, svc *Service) { write(w, svc) })},
+		{"Handler value", c.Handler(func(svc *Service) *Config { return svc.Config })},
+		{"Handler request", c.Handler(func(r *http.Request, svc *Service) *Config { return svc.Config })},
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	for _, h := range handlers {
+		b.Run(h.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				h.h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+		})
+	}
+}
+
+// The hooks can find the request's Scope, even when the handler took
+// nothing of the request.
+func TestHooksSeeTheScope(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() (*httpTx, func() error) {
+		return &httpTx{}, func() error { return errors.New("commit failed") }
+	}))
+	var found []bool
+	c.SetHTTPOptions(depend.HTTPOptions{
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			_, ok := depend.ScopeFrom(r.Context())
+			found = append(found, ok)
+			w.WriteHeader(status)
+		},
+		ReportError: func(r *http.Request, err error) {
+			_, ok := depend.ScopeFrom(r.Context())
+			found = append(found, ok)
+		},
+	})
+	rec := serve(c.Handler(func(*httpTx) error { return errSecret }), "GET", "/")
+	assert.Equal(t, 500, rec.Code)
+	assert.Equal(t, []bool{true, true, true}, found, "report, write, report the cleanup's error")
+}
+
+type ctxKey struct{}
+
+// A router or middleware between Middleware and Handler may replace the
+// request and wrap the writer; providers built for the handler see those.
+func TestHandlerUnderMiddlewareSeesTheInnerRequestAndWriter(t *testing.T) {
+	c, _ := newHTTP(t)
+	require.NoError(t, c.Provide(func(r *http.Request, w http.ResponseWriter) *httpUser {
+		w.Header().Set("X-Seen-By", "provider")
+		name, _ := r.Context().Value(ctxKey{}).(string)
+		return &httpUser{Name: name + " " + r.PathValue("id")}
+	}))
+	inner := func(next http.Handler) http.Handler { // like a router that adds to the context
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "routed")))
+		})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /users/{id}", inner(c.Handler(func(u *httpUser) string { return u.Name })))
+	rec := serve(c.Middleware(mux), "GET", "/users/7")
+	assert.Equal(t, 200, rec.Code)
+	assert.Equal(t, `"routed 7"`+"\n", rec.Body.String())
+	assert.Equal(t, "provider", rec.Header().Get("X-Seen-By"))
+}
+
+func TestZeroGroupPanicsWithAClearError(t *testing.T) {
+	var g depend.Group
+	err := wrapPanic(func() { g.Handler(func() {}) })
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.ErrorContains(t, err, "Container.Group")
+	err = wrapPanic(func() { g.Middleware(http.NotFoundHandler()) })
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+}
+
+func ExampleContainer_SetHTTPOptions() {
+	c := depend.New()
+	c.SetHTTPOptions(depend.HTTPOptions{
+		// RFC 9457 problem details instead of text/plain.
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]any{"status": status, "title": http.StatusText(status), "detail": msg})
+		},
+		ReportError: func(r *http.Request, err error) { fmt.Println("reported:", err) },
+	})
+	h := c.Handler(func(r *http.Request) error {
+		if r.URL.Query().Has("id") {
+			return errors.New("db password hunter2 rejected") // reported, never sent
+		}
+		return &depend.HTTPError{Status: http.StatusBadRequest, Message: "id is required"}
+	})
+	for _, target := range []string{"/", "/?id=1"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		fmt.Print(rec.Code, " ", rec.Header().Get("Content-Type"), " ", rec.Body.String())
+	}
+	// Output:
+	// 400 application/problem+json {"detail":"id is required","status":400,"title":"Bad Request"}
+	// reported: db password hunter2 rejected
+	// 500 application/problem+json {"detail":"Internal Server Error","status":500,"title":"Internal Server Error"}
+}
+
+func ExampleScopeFrom() {
+	c := depend.New()
+	calls := 0
+	c.Provide(func() *httpCounter { calls++; return &httpCounter{n: calls} })
+	logRequests := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := depend.ScopeFrom(r.Context())
+			n, _ := depend.Resolve[*httpCounter](s) // the handler gets this same value
+			fmt.Println("middleware sees", n.n)
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := c.Middleware(logRequests(c.Handler(func(n *httpCounter) {
+		fmt.Println("handler sees", n.n, "after", calls, "call")
+	})))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	// Output:
+	// middleware sees 1
+	// handler sees 1 after 1 call
 }

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Scope is one request's cache: each Scoped provider runs at most once in it,
@@ -41,6 +42,7 @@ func (c *Container) NewScope(ctx context.Context) *Scope {
 		ctx = context.Background()
 	}
 	c.seal()
+	ctx = c.scopeContext(ctx)
 	s := &Scope{c: c, ctx: ctx, done: ctx.Done()}
 	s.table.Store(c.tables.Get().(*table))
 	return s
@@ -104,6 +106,9 @@ func (s *Scope) resolve(d dep) (any, error) { return s.value(&d) }
 
 // value is resolve without copying the dep, for the per-provider hot path.
 func (s *Scope) value(d *dep) (any, error) {
+	if s.c.observer != nil {
+		s.observeHit(d)
+	}
 	switch d.kind {
 	case depProvider:
 		if p := d.p; p.life == Scoped { // the hot path, kept in this frame
@@ -157,6 +162,9 @@ func (s *Scope) get(p *provider) (any, error) {
 // a Singleton and by s otherwise. A panic becomes a PanicError, and
 // runtime.Goexit an error, so that no waiter is stranded.
 func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
+	if s.c.observer != nil {
+		defer s.observeCall(p, time.Now(), &err)
+	}
 	done := false
 	defer func() {
 		if !done {
@@ -176,29 +184,42 @@ func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
 	case p.broken != nil:
 		err = p.broken
 	case !single && s.done != nil && s.ctxDone():
-		v, err = nil, s.ctxError(p, "not started")
 		done = true
-		return v, err
-	case p.erased != nil:
-		var args [maxWords]word
-		if err = s.words(p.deps, &args, nil); err == nil {
-			v, err = p.erased.call(p.word, &args)
-		}
-	case p.typed != nil:
-		v, err = p.typed.call(s, p.deps)
+		return nil, s.ctxError(p, "not started")
 	default:
-		var cl any
-		v, cl, err = s.callReflect(p)
-		if cl != nil {
-			if cerr := s.own(single, cleanup{p.out, cl}); cerr != nil && err == nil {
-				err = cerr
-			}
+		if err = s.prefetch(p.deps); err == nil {
+			v, err = s.call(p, single)
 		}
 	}
 	if err != nil {
 		v, err = nil, &BuildError{p.out, err}
 	}
 	done = true
+	return v, err
+}
+
+// call resolves p's dependencies and calls its func by the cheapest route
+// its signature allows.
+func (s *Scope) call(p *provider, single bool) (any, error) {
+	switch {
+	case p.erased != nil:
+		var args [maxWords]word
+		if err := s.words(p.deps, &args, nil); err != nil {
+			return nil, err
+		}
+		if err := s.started(p); err != nil {
+			return nil, err
+		}
+		return p.erased.call(p.word, &args)
+	case p.typed != nil:
+		return p.typed.call(s, p)
+	}
+	v, cl, err := s.callReflect(p)
+	if cl != nil {
+		if cerr := s.own(single, cleanup{p.out, cl}); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
 	return v, err
 }
 
@@ -212,9 +233,28 @@ func (s *Scope) ctxDone() bool {
 	}
 }
 
+// started is checked once p's dependencies are resolved, right before its
+// func is called: a dependency may have finished after the Scope's context
+// ended, and no provider may start then. Singletons are exempt, as their
+// build is shared with waiters from other Scopes.
+func (s *Scope) started(p *provider) error {
+	if p.life == Singleton {
+		return nil
+	}
+	select {
+	case <-s.done:
+		return fmt.Errorf("not started: %w", s.ctx.Err())
+	default:
+		return nil
+	}
+}
+
 func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {
 	args, err := s.args(p.deps, p.in)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, nil, err
 	}
 	out := p.fn.Call(args)
@@ -329,7 +369,9 @@ func (s *Scope) CloseWithError(cause error) error {
 	cause = s.cause
 	cleanups := s.table.Load().cleanups
 	s.mu.Unlock()
-	return runCleanups(cleanups, cause)
+	err := runCleanups(cleanups, cause)
+	s.endParallel()
+	return err
 }
 
 // setCause records how the request ended, unless something already did.

@@ -12,12 +12,12 @@ package depend
 // func. A Provider is immutable and safe for concurrent use.
 type Provider interface {
 	funcValue() any
-	call(s *Scope, deps []dep) (any, error)
+	call(s *Scope, p *provider) (any, error)
 }
 
 // arg resolves one parameter of a typed provider.
-func arg[A any](s *Scope, d *dep) (A, error) {
-	v, err := s.value(d)
+func arg[A any](s *Scope, d dep) (A, error) {
+	v, err := s.resolve(d)
 	a, _ := v.(A) // a nil interface value stays the zero A
 	return a, err
 }
@@ -30,7 +30,7 @@ type func0[T any] func() (T, error)
 
 func (fn func0[T]) funcValue() any { return (func() (T, error))(fn) }
 
-func (fn func0[T]) call(s *Scope, deps []dep) (any, error) {
+func (fn func0[T]) call(s *Scope, p *provider) (any, error) {
 	v, err := fn()
 	return v, err
 }
@@ -43,9 +43,12 @@ type func1[A, T any] func(A) (T, error)
 
 func (fn func1[A, T]) funcValue() any { return (func(A) (T, error))(fn) }
 
-func (fn func1[A, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, &deps[0])
+func (fn func1[A, T]) call(s *Scope, p *provider) (any, error) {
+	a, err := arg[A](s, p.deps[0])
 	if err != nil {
+		return nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, err
 	}
 	v, err := fn(a)
@@ -60,13 +63,16 @@ type func2[A, B, T any] func(A, B) (T, error)
 
 func (fn func2[A, B, T]) funcValue() any { return (func(A, B) (T, error))(fn) }
 
-func (fn func2[A, B, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, &deps[0])
+func (fn func2[A, B, T]) call(s *Scope, p *provider) (any, error) {
+	a, err := arg[A](s, p.deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, &deps[1])
+	b, err := arg[B](s, p.deps[1])
 	if err != nil {
+		return nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, err
 	}
 	v, err := fn(a, b)
@@ -81,17 +87,20 @@ type func3[A, B, C, T any] func(A, B, C) (T, error)
 
 func (fn func3[A, B, C, T]) funcValue() any { return (func(A, B, C) (T, error))(fn) }
 
-func (fn func3[A, B, C, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, &deps[0])
+func (fn func3[A, B, C, T]) call(s *Scope, p *provider) (any, error) {
+	a, err := arg[A](s, p.deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, &deps[1])
+	b, err := arg[B](s, p.deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, &deps[2])
+	c, err := arg[C](s, p.deps[2])
 	if err != nil {
+		return nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, err
 	}
 	v, err := fn(a, b, c)
@@ -108,21 +117,24 @@ type func4[A, B, C, D, T any] func(A, B, C, D) (T, error)
 
 func (fn func4[A, B, C, D, T]) funcValue() any { return (func(A, B, C, D) (T, error))(fn) }
 
-func (fn func4[A, B, C, D, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, &deps[0])
+func (fn func4[A, B, C, D, T]) call(s *Scope, p *provider) (any, error) {
+	a, err := arg[A](s, p.deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, &deps[1])
+	b, err := arg[B](s, p.deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, &deps[2])
+	c, err := arg[C](s, p.deps[2])
 	if err != nil {
 		return nil, err
 	}
-	d, err := arg[D](s, &deps[3])
+	d, err := arg[D](s, p.deps[3])
 	if err != nil {
+		return nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, err
 	}
 	v, err := fn(a, b, c, d)
@@ -139,25 +151,28 @@ type func5[A, B, C, D, E, T any] func(A, B, C, D, E) (T, error)
 
 func (fn func5[A, B, C, D, E, T]) funcValue() any { return (func(A, B, C, D, E) (T, error))(fn) }
 
-func (fn func5[A, B, C, D, E, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, &deps[0])
+func (fn func5[A, B, C, D, E, T]) call(s *Scope, p *provider) (any, error) {
+	a, err := arg[A](s, p.deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, &deps[1])
+	b, err := arg[B](s, p.deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, &deps[2])
+	c, err := arg[C](s, p.deps[2])
 	if err != nil {
 		return nil, err
 	}
-	d, err := arg[D](s, &deps[3])
+	d, err := arg[D](s, p.deps[3])
 	if err != nil {
 		return nil, err
 	}
-	e, err := arg[E](s, &deps[4])
+	e, err := arg[E](s, p.deps[4])
 	if err != nil {
+		return nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, err
 	}
 	v, err := fn(a, b, c, d, e)
@@ -174,29 +189,32 @@ type func6[A, B, C, D, E, F, T any] func(A, B, C, D, E, F) (T, error)
 
 func (fn func6[A, B, C, D, E, F, T]) funcValue() any { return (func(A, B, C, D, E, F) (T, error))(fn) }
 
-func (fn func6[A, B, C, D, E, F, T]) call(s *Scope, deps []dep) (any, error) {
-	a, err := arg[A](s, &deps[0])
+func (fn func6[A, B, C, D, E, F, T]) call(s *Scope, p *provider) (any, error) {
+	a, err := arg[A](s, p.deps[0])
 	if err != nil {
 		return nil, err
 	}
-	b, err := arg[B](s, &deps[1])
+	b, err := arg[B](s, p.deps[1])
 	if err != nil {
 		return nil, err
 	}
-	c, err := arg[C](s, &deps[2])
+	c, err := arg[C](s, p.deps[2])
 	if err != nil {
 		return nil, err
 	}
-	d, err := arg[D](s, &deps[3])
+	d, err := arg[D](s, p.deps[3])
 	if err != nil {
 		return nil, err
 	}
-	e, err := arg[E](s, &deps[4])
+	e, err := arg[E](s, p.deps[4])
 	if err != nil {
 		return nil, err
 	}
-	f, err := arg[F](s, &deps[5])
+	f, err := arg[F](s, p.deps[5])
 	if err != nil {
+		return nil, err
+	}
+	if err := s.started(p); err != nil {
 		return nil, err
 	}
 	v, err := fn(a, b, c, d, e, f)

@@ -25,6 +25,9 @@ type Options struct {
 	DB     string            // the SQLite database: a file path, or ":memory:"
 	Log    *slog.Logger      // where provider calls and errors are logged
 	Tokens map[string]string // bearer token -> user name
+	// ServerTiming sends a Server-Timing header listing the provider calls
+	// of each request; GET /timing shows it in the browser.
+	ServerTiming bool
 }
 
 // Config is what GET /info returns: the article's get_config.
@@ -124,6 +127,15 @@ func NewApp(o Options) (*App, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	// Every provider call and cache hit, logged at debug level (-debug).
+	if err := c.Observe(depend.SlogObserver(o.Log)); err != nil {
+		return nil, err
+	}
+	if o.ServerTiming {
+		if err := c.Observe(depend.ServerTimingObserver); err != nil {
+			return nil, err
+		}
+	}
 	c.SetHTTPOptions(depend.HTTPOptions{ReportError: func(r *http.Request, err error) {
 		traceLog(r, o.Log).Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}})
@@ -138,7 +150,12 @@ func NewApp(o Options) (*App, error) {
 	mux.Handle("GET /me", app.Handler(me))
 	mux.Handle("POST /notes", app.Handler(addNote))
 	mux.Handle("GET /notes", app.Handler(listNotes))
-	return &App{Handler: c.Middleware(mux), c: c}, nil
+	mux.Handle("GET /timing", app.Handler(timingPage))
+	h := c.Middleware(mux)
+	if o.ServerTiming {
+		h = depend.ServerTiming(h)
+	}
+	return &App{Handler: h, c: c}, nil
 }
 
 // traceLog returns the request's logger, tagged with its id, if the
@@ -240,7 +257,7 @@ func beginTx(ctx context.Context, db *sql.DB, t *Trace) (*sql.Tx, func(error) er
 }
 
 func index() []string {
-	return []string{"GET /info", "GET /multi-info", "GET /randoms", "GET /fresh", "GET /me", "POST /notes", "GET /notes"}
+	return []string{"GET /info", "GET /multi-info", "GET /randoms", "GET /fresh", "GET /me", "POST /notes", "GET /notes", "GET /timing"}
 }
 
 func info(cfg *Config) *Config { return cfg }

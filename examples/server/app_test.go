@@ -235,7 +235,7 @@ func TestEveryRouteIsLoggedWithItsRequestID(t *testing.T) {
 	var routes []string
 	id := d.getJSON("/", &routes, "X-Request-Id", "abc")
 	assert.Equal(t, "abc", id, "a client's request id is kept")
-	assert.Len(t, routes, 7)
+	assert.Len(t, routes, 8)
 	assert.Equal(t, []string{"level=INFO msg=request request_id=abc method=GET path=/"}, d.log.lines("abc"))
 }
 

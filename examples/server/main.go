@@ -32,7 +32,12 @@ func main() {
 func run() error {
 	addr := flag.String("addr", env("DEMO_ADDR", "localhost:8080"), "listen address (env DEMO_ADDR)")
 	db := flag.String("db", os.Getenv("DEMO_DB"), `SQLite database file, or ":memory:" (env DEMO_DB); default: a new file in a temp dir`)
+	timing := flag.Bool("server-timing", true, "send a Server-Timing header with the providers' durations (see GET /timing)")
+	debug := flag.Bool("debug", false, "log every provider call and cache hit")
 	flag.Parse()
+	if *graphFlag {
+		return writeGraph(os.Stdout)
+	}
 
 	if *db == "" {
 		dir, err := os.MkdirTemp("", "depend-demo-")
@@ -42,8 +47,12 @@ func run() error {
 		defer os.RemoveAll(dir)
 		*db = filepath.Join(dir, "notes.db")
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: dropTime}))
-	app, err := NewApp(Options{DB: *db, Log: log, Tokens: map[string]string{"secret-alice": "alice"}})
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level, ReplaceAttr: dropTime}))
+	app, err := NewApp(Options{DB: *db, Log: log, Tokens: map[string]string{"secret-alice": "alice"}, ServerTiming: *timing})
 	if err != nil {
 		return err
 	}

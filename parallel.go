@@ -1,0 +1,259 @@
+package depend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// SetParallel turns parallel resolution on or off for every Scope of c.
+// In a parallel Scope, when a provider, an Invoke func or a handler has two
+// or more Scoped or Singleton dependencies that are not cached yet, they are
+// resolved concurrently, one goroutine each, before the call. The caching
+// rules are unchanged: a Scoped provider still runs at most once per Scope,
+// and NoCache and Fresh values are still built once per use, in parameter
+// order, when the call needs them.
+//
+// It pays off when providers block (a database, an HTTP call); when nothing
+// blocks it only adds the cost of the goroutines, which the benchmarks in
+// parallel_bench_test.go measure. See [WithParallel] to turn it on for one
+// Scope or one handler instead.
+//
+// On the first error in a concurrent group, the Scope's context is cancelled
+// with that error as its cause (see [context.Cause]), so sibling providers
+// that watch their context.Context stop early. The error returned is then
+// the first one in parameter order, ignoring the errors that are only
+// siblings reporting that cancellation; values that were built keep their
+// cleanups, which run when the Scope closes. Because the cancelled context is
+// the Scope's, everything resolved later in that Scope fails too: the request
+// has failed.
+//
+// Call SetParallel before the first NewScope or Handler; after that it fails
+// with ErrSealed. It is safe for concurrent use.
+func (c *Container) SetParallel(on bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sealed.Load() {
+		return publicError(fmt.Errorf("SetParallel: call it before the first NewScope or Handler: %w", ErrSealed))
+	}
+	c.parallel = on
+	return nil
+}
+
+// parallelKey marks a context made by WithParallel.
+type parallelKey struct{}
+
+// parallelUsed is set once WithParallel has been called, so that NewScope
+// looks for the mark only in programs that use it.
+var parallelUsed atomic.Bool
+
+// WithParallel returns a copy of ctx that makes NewScope open a parallel
+// Scope (see [Container.SetParallel]) even if its Container is not
+// parallel. Use it for one request or one handler:
+//
+//	s := c.NewScope(depend.WithParallel(ctx))
+//
+// A nil ctx means context.Background(). It is safe for concurrent use.
+func WithParallel(ctx context.Context) context.Context {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !parallelUsed.Load() {
+		parallelUsed.Store(true)
+	}
+	return context.WithValue(ctx, parallelKey{}, true)
+}
+
+// Parallel returns middleware that makes the Scope of each request it
+// serves parallel, by giving the request a context made with WithParallel:
+//
+//	mux.Handle("GET /dashboard", depend.Parallel(c.Handler(dashboard)))
+//
+// It must wrap whatever opens the Scope: Handler, or Middleware when
+// handlers run under it. It is safe for concurrent use, and so is the
+// http.Handler it returns.
+func Parallel(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithParallel(r.Context())))
+	})
+}
+
+// parallelCtx is the context of a parallel Scope. The first failure in a
+// concurrent group cancels it, with the failure as its cause.
+type parallelCtx struct {
+	context.Context
+	cancel context.CancelCauseFunc
+}
+
+// mayParallel reports whether a Scope of c may be parallel: false, in two
+// loads, for programs that never turn the feature on.
+func (c *Container) mayParallel() bool { return c.parallel || parallelUsed.Load() }
+
+// scopeContext returns the context for a new Scope of c: ctx itself, or a
+// cancellable copy when the Scope is parallel.
+func (c *Container) scopeContext(ctx context.Context) context.Context {
+	if !c.mayParallel() {
+		return ctx
+	}
+	return c.parallelContext(ctx)
+}
+
+func (c *Container) parallelContext(ctx context.Context) context.Context {
+	if c.parallel || ctx.Value(parallelKey{}) != nil {
+		ctx, cancel := context.WithCancelCause(ctx)
+		return &parallelCtx{ctx, cancel}
+	}
+	return ctx
+}
+
+// endParallel releases a parallel Scope's context once the Scope is closed
+// and its cleanups have run.
+func (s *Scope) endParallel() {
+	if s.c.mayParallel() {
+		s.cancelParallel()
+	}
+}
+
+func (s *Scope) cancelParallel() {
+	if pc := s.parallelCtx(); pc != nil {
+		pc.cancel(errScopeEnded)
+	}
+}
+
+var errScopeEnded = publicError(ErrScopeClosed)
+
+// parallelCtx returns the context that scopeContext made for s, or nil if s
+// is sequential. An HTTP Scope's context wraps it to carry the Scope.
+func (s *Scope) parallelCtx() *parallelCtx {
+	switch ctx := s.ctx.(type) {
+	case *parallelCtx:
+		return ctx
+	case *scopeCtx:
+		pc, _ := ctx.Context.(*parallelCtx)
+		return pc
+	}
+	return nil
+}
+
+// prefetch resolves deps concurrently if s is parallel, so that the call
+// that follows finds them cached. The caller keeps s entered.
+func (s *Scope) prefetch(deps []dep) error {
+	if s.c.mayParallel() {
+		return s.resolveGroup(deps)
+	}
+	return nil
+}
+
+func (s *Scope) resolveGroup(deps []dep) error {
+	if len(deps) < 2 {
+		return nil
+	}
+	pc := s.parallelCtx()
+	if pc == nil {
+		return nil // a sequential Scope of a program that uses WithParallel
+	}
+	var buf [8]int
+	todo := buf[:0]
+	for i, d := range deps {
+		if s.pending(d) {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) < 2 {
+		return nil // nothing to overlap
+	}
+	g := &group{pc: pc}
+	if len(todo) <= len(g.inline) {
+		g.errs = g.inline[:len(todo)]
+	} else {
+		g.errs = make([]error, len(todo))
+	}
+	g.first.Store(-1)
+	var wg sync.WaitGroup
+	defer wg.Wait() // even if this goroutine's share calls runtime.Goexit
+	for k, i := range todo[1:] {
+		wg.Go(func() {
+			defer g.recover()
+			g.run(s, k+1, deps[i])
+		})
+	}
+	func() { // the caller's goroutine takes one share
+		defer g.recover()
+		g.run(s, 0, deps[todo[0]])
+	}()
+	wg.Wait()
+	if p := g.panicked.Load(); p != nil {
+		panic(p.value) // where it would have surfaced in sequential mode
+	}
+	return g.result()
+}
+
+// pending reports whether resolving d may run a provider whose value is then
+// cached, which is what a concurrent group can usefully do ahead of the call.
+func (s *Scope) pending(d dep) bool {
+	if d.kind != depProvider {
+		return false
+	}
+	switch d.p.life {
+	case Scoped:
+		return s.table.Load().slots[d.p.id].state.Load() != slotReady
+	case Singleton:
+		return !s.c.singles[d.p.id].ready.Load()
+	}
+	return false // NoCache: a value resolved now would be lost
+}
+
+// group is one concurrent resolution of a parameter list.
+type group struct {
+	pc     *parallelCtx
+	errs   []error      // by position in the group; each written by one goroutine before wg.Wait
+	inline [8]error     // errs' storage for small groups
+	first  atomic.Int32 // position of the first failure in time, or -1
+	// panicked is the first panic that escaped a goroutine of the group:
+	// providers' panics are errors already, so this is an observer's.
+	panicked atomic.Pointer[panicked]
+}
+
+type panicked struct{ value any }
+
+// recover keeps a panic of a group goroutine for the caller's goroutine,
+// which re-panics with it once the others are done, instead of the process
+// crashing or the Scope being released under them.
+func (g *group) recover() {
+	if r := recover(); r != nil {
+		g.panicked.CompareAndSwap(nil, &panicked{r})
+		g.pc.cancel(publicError(fmt.Errorf("a sibling panicked: %v", r)))
+	}
+}
+
+func (g *group) run(s *Scope, k int, d dep) {
+	if _, err := s.resolve(d); err != nil {
+		g.errs[k] = err
+		if g.first.CompareAndSwap(-1, int32(k)) {
+			g.pc.cancel(publicError(err))
+		}
+	}
+}
+
+// result returns the first error in parameter order, skipping the errors of
+// siblings that only report the cancellation the first failure caused.
+func (g *group) result() error {
+	first := g.first.Load()
+	if first < 0 {
+		return nil
+	}
+	cause := g.errs[first]
+	for k, err := range g.errs {
+		if err != nil && (k == int(first) || !isEcho(err, cause)) {
+			return err
+		}
+	}
+	return cause
+}
+
+func isEcho(err, cause error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, cause)
+}
