@@ -6,8 +6,8 @@ import (
 )
 
 // Code in this file is the second fast path: a shape-erased direct call for
-// plain funcs (providers given to Provide and funcs given to Invoke) whose
-// signatures are made of pointer words only, which is what most Go wiring
+// funcs (providers, funcs given to Invoke, Handler funcs) whose signatures
+// are made of pointer words only, which is what most Go wiring
 // looks like: func(*Pool, *Logger) (*Tx, error), func(context.Context) *ID.
 //
 // Go's calling convention assigns arguments and results by their machine
@@ -17,7 +17,8 @@ import (
 // called as one, directly, without reflect.Value.Call and without
 // allocating. Every other signature (value parameters, interfaces other than
 // context.Context and http.ResponseWriter, Fresh, cleanups, more than
-// maxWords words) keeps the reflective call, which is the safe fallback.
+// maxWords words) keeps the typed call (Func0..Func6) or the reflective
+// one, which are the safe fallbacks. See docs/performance.md.
 
 type word = unsafe.Pointer
 
