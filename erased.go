@@ -106,8 +106,8 @@ func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 	n := 0
 	for i := range deps {
 		d := &deps[i]
-		switch {
-		case d.kind == depContext:
+		switch d.kind {
+		case depContext:
 			ctx := &s.ctx
 			if x != nil {
 				ctx = &x.ctx
@@ -115,8 +115,7 @@ func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 			w := ifaceWords(ctx)
 			a[n], a[n+1] = w[0], w[1]
 			n += 2
-			continue
-		case d.kind == depWriter:
+		case depWriter:
 			rw := &s.w
 			if x != nil {
 				rw = &x.w
@@ -127,18 +126,24 @@ func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 			w := ifaceWords(rw)
 			a[n], a[n+1] = w[0], w[1]
 			n += 2
-			continue
-		case d.kind == depRequest && x != nil:
-			a[n] = unsafe.Pointer(x.r)
+		case depRequest:
+			if x == nil {
+				if s.req == nil {
+					return errNotHTTP(d.typ)
+				}
+				a[n] = unsafe.Pointer(s.req)
+			} else {
+				a[n] = unsafe.Pointer(x.r)
+			}
 			n++
-			continue
+		default: // a provider's value, the Scope, or a missing dependency
+			v, err := s.value(d)
+			if err != nil {
+				return err
+			}
+			a[n] = ifaceWords(&v)[1] // a pointer is stored in the interface itself
+			n++
 		}
-		v, err := s.value(d)
-		if err != nil {
-			return err
-		}
-		a[n] = ifaceWords(&v)[1] // a pointer is stored in the interface itself
-		n++
 	}
 	return nil
 }

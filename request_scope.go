@@ -180,14 +180,20 @@ func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
 			s.publish(sl)
 		}
 	}()
-	switch {
-	case p.broken != nil:
+	// No check of the context here: started, right before the func is
+	// called, is the one that keeps a provider from starting after the
+	// request ended, and a second one per build costs more than it saves.
+	if p.broken != nil {
 		err = p.broken
-	case !single && s.done != nil && s.ctxDone():
-		done = true
-		return nil, s.ctxError(p, "not started")
-	default:
-		if err = s.prefetch(p.deps); err == nil {
+	} else if err = s.prefetch(p.deps); err == nil {
+		if e := p.erased; e != nil { // the common case, kept in this frame
+			var args [maxWords]word
+			if err = s.words(p.deps, &args, nil); err == nil {
+				if err = s.started(p); err == nil {
+					v, err = e.call(p.word, &args)
+				}
+			}
+		} else {
 			v, err = s.call(p, single)
 		}
 	}
@@ -198,20 +204,10 @@ func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
 	return v, err
 }
 
-// call resolves p's dependencies and calls its func by the cheapest route
-// its signature allows.
+// call resolves p's dependencies and calls its func, typed or through
+// reflection; build serves erased ones.
 func (s *Scope) call(p *provider, single bool) (any, error) {
-	switch {
-	case p.erased != nil:
-		var args [maxWords]word
-		if err := s.words(p.deps, &args, nil); err != nil {
-			return nil, err
-		}
-		if err := s.started(p); err != nil {
-			return nil, err
-		}
-		return p.erased.call(p.word, &args)
-	case p.typed != nil:
+	if p.typed != nil {
 		return p.typed.call(s, p)
 	}
 	v, cl, err := s.callReflect(p)
@@ -221,16 +217,6 @@ func (s *Scope) call(p *provider, single bool) (any, error) {
 		}
 	}
 	return v, err
-}
-
-// ctxDone reports whether s's context has ended, without blocking.
-func (s *Scope) ctxDone() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // started is checked once p's dependencies are resolved, right before its
