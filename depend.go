@@ -56,7 +56,8 @@ const (
 	Singleton
 )
 
-// String returns the lifetime's name as used in messages and graphs.
+// String returns the lifetime's name as used in messages and graphs. It is
+// safe for concurrent use.
 func (l Lifetime) String() string {
 	switch l {
 	case Scoped:
@@ -115,7 +116,9 @@ func As[I any]() Option { return asOption{reflect.TypeFor[I]()} }
 // which they are resolved; reordering parameters cannot change behaviour.
 //
 // A Fresh value is safe for concurrent use as far as T is.
-type Fresh[T any] struct{ Value T }
+type Fresh[T any] struct {
+	Value T // the value built for this use site
+}
 
 func (Fresh[T]) freshOf() reflect.Type { return reflect.TypeFor[T]() }
 

@@ -45,4 +45,59 @@
 // a [PanicError]. Wiring mistakes are [GraphError] values matching
 // [ErrNotProvided], [ErrCycle] or [ErrCaptive]; call [Container.Validate] at
 // startup to find all of them at once.
+//
+// # HTTP
+//
+// [Container.Handler] turns a func into a [net/http.Handler]: the func's
+// parameters are resolved in the request's Scope, and its result is written
+// as JSON. Handlers and providers may also take *http.Request and
+// http.ResponseWriter. An error whose chain has a StatusCode() int method,
+// such as [HTTPError] (FastAPI's HTTPException), answers with that status; any
+// other error is a 500 whose text the client never sees.
+// [Container.SetHTTPOptions] changes how errors are written and reported.
+// Handler checks the func's whole graph when it is called and panics on a
+// wiring mistake, so the mistake shows when the server starts.
+//
+// [Container.Middleware] opens the request's Scope around other handlers, so
+// middleware and handlers share one cache; [ScopeFrom] finds that Scope in
+// the request's context. [Container.Group] with [Require] names types to build
+// before every handler of a [Group], as FastAPI's dependencies=[...] does for
+// a router: an auth check that answers 401, say.
+//
+// # Testing
+//
+// [Container.Fork] copies a Container's registrations, and [Container.Replace]
+// swaps a provider of the copy for a fake that keeps the replaced provider's
+// lifetime and As bindings. That is FastAPI's dependency_overrides without
+// global state: parallel tests can each fork the application's Container.
+// Package [github.com/godepend/depend/dependtest] forks, replaces, validates
+// and resolves in one call, and closes what it opened when the test ends.
+//
+// # The graph
+//
+// [Container.WriteDOT] draws the dependency graph in Graphviz's DOT language:
+// each provider with its lifetime, the handlers, and in red the problems
+// [Container.Validate] reports. Given funcs, it draws only what they reach,
+// such as one handler's subgraph.
+//
+// # Tracing
+//
+// [Container.Observe] registers a func that receives an [Event] for each
+// provider call and each cache hit: the type, its lifetime, the call's
+// duration and error. [SlogObserver] logs the events with log/slog, and
+// [ServerTimingObserver] with the [ServerTiming] middleware sends each
+// request's provider calls in a Server-Timing header, which browsers'
+// developer tools show. A Container without observers allocates nothing for
+// them.
+//
+// # Parallel resolution
+//
+// A Scope builds one dependency at a time unless it is parallel. In a
+// parallel Scope, the Scoped and Singleton dependencies of one call that are
+// not cached yet are built concurrently, which pays off when providers block
+// on I/O and only adds goroutines when they do not; the caching rules stay
+// the same. [Container.SetParallel] turns it on for a Container,
+// [WithParallel] for the Scope opened with a context, and [Parallel] for the
+// requests of one handler. The first error cancels the Scope's context, so
+// that sibling providers watching it stop early.
 package depend

@@ -39,14 +39,17 @@ var (
 //
 // A BuildError is immutable and safe for concurrent use.
 type BuildError struct {
-	Type reflect.Type
-	Err  error
+	Type reflect.Type // the type whose build failed
+	Err  error        // the provider's error, or the dependency's BuildError
 }
 
+// Error returns "build <Type>: " and Err's message. The "depend: " prefix is
+// added once, by the error that leaves the package, so that a chain reads as
+// one path. Error is safe for concurrent use.
 func (e *BuildError) Error() string { return "build " + e.Type.String() + ": " + e.Err.Error() }
 
 // Unwrap returns the cause, so errors.Is and errors.As reach the provider's
-// own error.
+// own error. It is safe for concurrent use.
 func (e *BuildError) Unwrap() error { return e.Err }
 
 // PanicError is the error a provider's or cleanup's panic becomes. It keeps
@@ -54,13 +57,15 @@ func (e *BuildError) Unwrap() error { return e.Err }
 //
 // A PanicError is immutable and safe for concurrent use.
 type PanicError struct {
-	Value any
-	Stack []byte
+	Value any    // the value passed to panic
+	Stack []byte // the stack of the panicking goroutine, as debug.Stack formats it
 }
 
+// Error returns "panic: " and the panic value. It is safe for concurrent use.
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
 // Unwrap returns ErrPanic and, when the panic value is an error, that error.
+// It is safe for concurrent use.
 func (e *PanicError) Unwrap() []error {
 	if err, ok := e.Value.(error); ok {
 		return []error{ErrPanic, err}
@@ -75,11 +80,15 @@ func (e *PanicError) Unwrap() []error {
 //
 // A GraphError is immutable and safe for concurrent use.
 type GraphError struct {
-	Err    error
-	Path   []reflect.Type
-	Detail string
+	Err    error          // ErrNotProvided, ErrCycle or ErrCaptive
+	Path   []reflect.Type // the chain of types to the problem, outermost first
+	Detail string         // what is wrong there and how to fix it
 }
 
+// Error returns the sentinel's message, the path and the detail, such as
+// "not provided: *Service -> *Config: nothing provides *Config; ...". The
+// error that leaves the package adds the "depend: " prefix. Error is safe for
+// concurrent use.
 func (e *GraphError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Err.Error())
@@ -94,7 +103,8 @@ func (e *GraphError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the sentinel: ErrNotProvided, ErrCycle or ErrCaptive.
+// Unwrap returns the sentinel: ErrNotProvided, ErrCycle or ErrCaptive. It is
+// safe for concurrent use.
 func (e *GraphError) Unwrap() error { return e.Err }
 
 func formatPath(path []reflect.Type) string {

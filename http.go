@@ -35,7 +35,7 @@ type HTTPError struct {
 	Err     error       // the cause, for logs and errors.Is; never sent to the client
 }
 
-// Error returns the message the client sees.
+// Error returns the message the client sees. It is safe for concurrent use.
 func (e *HTTPError) Error() string {
 	if e.Message != "" {
 		return e.Message
@@ -43,10 +43,10 @@ func (e *HTTPError) Error() string {
 	return http.StatusText(e.Status)
 }
 
-// StatusCode returns the response status.
+// StatusCode returns the response status. It is safe for concurrent use.
 func (e *HTTPError) StatusCode() int { return e.Status }
 
-// Unwrap returns the cause.
+// Unwrap returns the cause. It is safe for concurrent use.
 func (e *HTTPError) Unwrap() error { return e.Err }
 
 // HTTPOptions configures how Handler and Middleware answer a request that
@@ -182,7 +182,8 @@ func (g *Group) Group(requires ...Requirement) *Group {
 func (c *Container) Handler(fn any) http.Handler { return c.Group().Handler(fn) }
 
 // Handler is Container.Handler for the routes of g: g's requirements are
-// built before fn's parameters.
+// built before fn's parameters. It is safe for concurrent use, and so is the
+// http.Handler it returns.
 func (g *Group) Handler(fn any) http.Handler {
 	g.mustBeMade("Handler")
 	h, err := g.compile(fn)
@@ -207,7 +208,8 @@ func (c *Container) Middleware(next http.Handler) http.Handler { return c.Group(
 // before next is called, and an error among them answers the request
 // without calling next. This protects handlers that know nothing of depend,
 // such as a file server. Like Handler, it panics if a requirement's graph is
-// broken.
+// broken. It is safe for concurrent use, and so is the http.Handler it
+// returns.
 func (g *Group) Middleware(next http.Handler) http.Handler {
 	g.mustBeMade("Middleware")
 	if next == nil {

@@ -12,7 +12,7 @@ func TestWriteGraph(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, writeGraph(&b))
 	out := b.String()
-	for _, handler := range []string{"index", "info", "multiInfo", "randoms", "fresh", "me", "addNote", "listNotes"} {
+	for _, handler := range []string{"index", "info", "multiInfo", "randoms", "fresh", "me", "addNote", "listNotes", "timingPage"} {
 		assert.Contains(t, out, `.`+handler+`\nhandler"`, "every route's handler is drawn")
 	}
 	for _, want := range []string{
