@@ -73,7 +73,7 @@ func resultShape(t reflect.Type) outShape {
 		return outNone
 	case t.NumOut() == 1 && t.Out(0) == errorType:
 		return outErr
-	case t.Out(0).Kind() != reflect.Pointer:
+	case !pointerWord(t.Out(0)):
 	case t.NumOut() == 1:
 		return outWord
 	case t.NumOut() == 2 && t.Out(1) == errorType:
@@ -87,12 +87,25 @@ func resultShape(t reflect.Type) outShape {
 // value the Scope holds as that very interface, with its method table.
 func paramWords(t reflect.Type) int {
 	switch {
-	case t.Kind() == reflect.Pointer:
+	case pointerWord(t):
 		return 1
 	case t == contextType || t == writerType:
 		return 2
 	}
 	return 0
+}
+
+// pointerWord reports whether t is a pointer that an interface holds as
+// itself, in its data word. A pointer to a type that is not in the Go heap,
+// such as cgo's incomplete C structs (*C.sqlite3), is held indirectly, in a
+// cell the data word points to, so it cannot pass as a word: boxing it as
+// one would make the interface point at the C object's first bytes.
+func pointerWord(t reflect.Type) bool {
+	if t.Kind() != reflect.Pointer {
+		return false
+	}
+	zero := reflect.Zero(t).Interface()
+	return ifaceWords(&zero)[1] == nil // indirect: it points at a zero cell
 }
 
 // ifaceWords returns the two words of an interface value.
