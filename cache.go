@@ -1,6 +1,7 @@
 package depend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -125,36 +126,45 @@ type singleton struct {
 // is closed and read only after.
 type flight struct {
 	wait chan struct{}
+	ctx  context.Context // the context of the Scope that builds it
 	val  any
 	err  error
 }
 
 func (c *singleton) get(s *Scope, p *provider) (any, error) {
-	if c.ready.Load() {
-		return c.val, nil
-	}
-	c.mu.Lock()
-	if c.ready.Load() {
-		c.mu.Unlock()
-		return c.val, nil
-	}
-	if f := c.flight; f != nil {
-		c.mu.Unlock()
-		select {
-		case <-f.wait:
-			return f.val, f.err
-		case <-s.done:
-			return nil, s.ctxError(p, "waiting for another goroutine to build it")
+	for {
+		if c.ready.Load() {
+			return c.val, nil
 		}
-	}
-	if s.ctx.Err() != nil {
+		c.mu.Lock()
+		if c.ready.Load() {
+			c.mu.Unlock()
+			return c.val, nil
+		}
+		if f := c.flight; f != nil {
+			c.mu.Unlock()
+			select {
+			case <-f.wait:
+				if f.err != nil && f.ctx.Err() != nil && s.ctx.Err() == nil {
+					// The build may have failed because the builder's
+					// request ended, which must not fail this one:
+					// retry, as the next use would.
+					continue
+				}
+				return f.val, f.err
+			case <-s.done:
+				return nil, s.ctxError(p, "waiting for another goroutine to build it")
+			}
+		}
+		if s.ctx.Err() != nil {
+			c.mu.Unlock()
+			return nil, s.ctxError(p, "not started")
+		}
+		f := &flight{wait: make(chan struct{}), ctx: s.ctx}
+		c.flight = f
 		c.mu.Unlock()
-		return nil, s.ctxError(p, "not started")
+		return c.run(s, p, f)
 	}
-	f := &flight{wait: make(chan struct{})}
-	c.flight = f
-	c.mu.Unlock()
-	return c.run(s, p, f)
 }
 
 func (c *singleton) run(s *Scope, p *provider, f *flight) (any, error) {
