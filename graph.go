@@ -126,7 +126,7 @@ func (p *provider) setResults(t reflect.Type) error {
 		return fmt.Errorf("a provider cannot provide error itself; return (T, error): %w", ErrBadProvider)
 	case builtin(p.out):
 		return fmt.Errorf("%v is supplied by the Scope and cannot be provided: %w", p.out, ErrBadProvider)
-	case p.out.Implements(freshMarkerType):
+	case isFresh(p.out) || p.out.Kind() == reflect.Pointer && isFresh(p.out.Elem()):
 		return fmt.Errorf("provide %v's inner type instead; Fresh is only for parameters: %w", p.out, ErrBadProvider)
 	}
 	last := t.Out(n - 1)
@@ -166,6 +166,15 @@ type dep struct {
 	fresh freshMarker  // for depFresh: wraps a value into Fresh[T]
 }
 
+// isFresh reports whether t is Fresh[U] for some U. A struct that embeds a
+// Fresh has its methods too, but is a type of its own.
+func isFresh(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct || !t.Implements(freshMarkerType) {
+		return false
+	}
+	return reflect.TypeOf(reflect.Zero(t).Interface().(freshMarker).wrap(nil)) == t
+}
+
 // link compiles parameter types to deps against the current registrations.
 // The caller holds c.mu or the Container is sealed.
 func (c *Container) link(in []reflect.Type) []dep {
@@ -187,7 +196,7 @@ func (c *Container) depFor(t reflect.Type) dep {
 	case writerType:
 		return dep{kind: depWriter, typ: t}
 	}
-	if t.Kind() == reflect.Struct && t.Implements(freshMarkerType) {
+	if isFresh(t) {
 		f := reflect.Zero(t).Interface().(freshMarker)
 		inner := f.freshOf()
 		if p := c.byType[inner]; p != nil {
