@@ -33,7 +33,8 @@ type Container struct {
 	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
 }
 
-// New returns an empty Container. It is safe for concurrent use once sealed.
+// New returns an empty Container, as does a zero Container. It is safe for
+// concurrent use once sealed.
 func New() *Container {
 	return &Container{byType: make(map[reflect.Type]*provider)}
 }
@@ -171,6 +172,9 @@ func (c *Container) Provide(fn any, opts ...Option) error {
 		if prev := c.byType[t]; prev != nil {
 			return publicError(fmt.Errorf("Provide %s: %v is already provided by %s; remove one of them or give them distinct types: %w", p, t, prev, ErrAlreadyProvided))
 		}
+	}
+	if c.byType == nil { // a zero Container, not made by New
+		c.byType = make(map[reflect.Type]*provider)
 	}
 	p.id = len(c.providers)
 	c.providers = append(c.providers, p)
