@@ -72,6 +72,9 @@ func (l Lifetime) String() string {
 }
 
 func (l Lifetime) apply(o *options) error {
+	if l > Singleton {
+		return fmt.Errorf("%v is not a lifetime; pass Scoped, NoCache or Singleton: %w", l, ErrBadProvider)
+	}
 	if o.lifetimeSet && o.lifetime != l {
 		return fmt.Errorf("options %v and %v contradict each other; pass at most one lifetime: %w", o.lifetime, l, ErrBadProvider)
 	}

@@ -778,6 +778,7 @@ func TestProvideRejects(t *testing.T) {
 		{"variadic", func(...int) *Tx { return nil }, nil, "variadic providers are not supported"},
 		{"two lifetimes", func() *Tx { return nil }, []depend.Option{depend.NoCache, depend.Singleton}, "contradict"},
 		{"nil option", func() *Tx { return nil }, []depend.Option{nil}, "nil Option"},
+		{"unknown lifetime", func() *Tx { return nil }, []depend.Option{depend.Lifetime(7)}, "Lifetime(7) is not a lifetime"},
 		{"As a struct", func() *User { return nil }, []depend.Option{depend.As[User]()}, "is not an interface"},
 		{"As unimplemented", func() *Tx { return nil }, []depend.Option{depend.As[Greeter]()}, "does not implement"},
 		{"typed provider of a func type", depend.Func0(func() (func(), error) { return nil, nil }), nil, ""},
