@@ -108,6 +108,12 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 		if i.Kind() != reflect.Interface {
 			return nil, fmt.Errorf("Provide %s: As[%v]: %v is not an interface: %w", p, i, i, ErrBadProvider)
 		}
+		if builtin(i) {
+			return nil, fmt.Errorf("Provide %s: As[%v]: %v is supplied by the Scope and cannot be provided; drop the As: %w", p, i, i, ErrBadProvider)
+		}
+		if i == errorType {
+			return nil, fmt.Errorf("Provide %s: As[error]: a provider cannot provide error itself; drop the As: %w", p, ErrBadProvider)
+		}
 		if !p.out.Implements(i) {
 			return nil, fmt.Errorf("Provide %s: As[%v]: %v does not implement %v: %w", p, i, p.out, i, ErrBadProvider)
 		}
