@@ -201,6 +201,9 @@ func Resolve[T any](s *Scope) (T, error) {
 // in fn itself is not recovered: it propagates to the caller, and the Scope
 // stays usable and closable. Invoke is safe for concurrent use.
 func (s *Scope) Invoke(fn any) error {
+	if s == nil {
+		return publicError(errNilScope)
+	}
 	call, err := s.c.invokeCall(fn)
 	if err != nil {
 		return publicError(err)

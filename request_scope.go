@@ -17,7 +17,8 @@ import (
 // Values with cleanups are torn down, newest first, when the Scope closes.
 //
 // A Scope is safe for concurrent use. Close it when the request ends; after
-// Close every method returns ErrScopeClosed.
+// Close every method returns ErrScopeClosed. So do Resolve and Invoke on a
+// nil *Scope, on which Close does nothing.
 type Scope struct {
 	c    *Container
 	ctx  context.Context
@@ -52,8 +53,15 @@ func (c *Container) NewScope(ctx context.Context) *Scope {
 // concurrent use.
 func (s *Scope) Context() context.Context { return s.ctx }
 
+// errNilScope is the error of a method called on a nil *Scope, such as the
+// one ScopeFrom returns with ok false.
+var errNilScope = fmt.Errorf("nil *Scope: open one with Container.NewScope, or check ScopeFrom's ok: %w", ErrScopeClosed)
+
 // enter registers a call in flight, so the table outlives it.
 func (s *Scope) enter() error {
+	if s == nil {
+		return errNilScope
+	}
 	s.active.Add(1)
 	if s.closed.Load() {
 		s.leave()
@@ -341,6 +349,9 @@ func (s *Scope) Close() error { return s.CloseWithError(nil) }
 // roll back instead of committing. A nil cause keeps any cause recorded
 // earlier. It is safe for concurrent use.
 func (s *Scope) CloseWithError(cause error) error {
+	if s == nil {
+		return nil // nothing was opened, so nothing is left to close
+	}
 	s.active.Add(1)
 	defer s.leave()
 	s.mu.Lock()
