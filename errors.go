@@ -46,7 +46,13 @@ type BuildError struct {
 // Error returns "build <Type>: " and Err's message. The "depend: " prefix is
 // added once, by the error that leaves the package, so that a chain reads as
 // one path. Error is safe for concurrent use.
-func (e *BuildError) Error() string { return "build " + e.Type.String() + ": " + e.Err.Error() }
+func (e *BuildError) Error() string {
+	msg := fmt.Sprint("build ", e.Type) // a BuildError made by hand may lack Type
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
 
 // Unwrap returns the cause, so errors.Is and errors.As reach the provider's
 // own error. It is safe for concurrent use.
@@ -90,17 +96,17 @@ type GraphError struct {
 // error that leaves the package adds the "depend: " prefix. Error is safe for
 // concurrent use.
 func (e *GraphError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Err.Error())
+	var parts []string // a GraphError made by hand may lack any of them
+	if e.Err != nil {
+		parts = append(parts, e.Err.Error())
+	}
 	if len(e.Path) > 0 {
-		b.WriteString(": ")
-		b.WriteString(formatPath(e.Path))
+		parts = append(parts, formatPath(e.Path))
 	}
 	if e.Detail != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Detail)
+		parts = append(parts, e.Detail)
 	}
-	return b.String()
+	return strings.Join(parts, ": ")
 }
 
 // Unwrap returns the sentinel: ErrNotProvided, ErrCycle or ErrCaptive. It is
