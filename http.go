@@ -26,8 +26,9 @@ import (
 // and the handler (or whatever needed the provider) does not run.
 //
 // Any error whose chain has a StatusCode() int method is treated the same
-// way; HTTPError is the ready-made one. An HTTPError is safe for concurrent
-// use as long as nobody modifies it.
+// way; HTTPError is the ready-made one. A nil *HTTPError returned as an
+// error reads as a 500. An HTTPError is safe for concurrent use as long as
+// nobody modifies it.
 type HTTPError struct {
 	Status  int         // the response status, 300 to 599
 	Message string      // the response body; clients see it, so keep secrets out. Empty: the status text
@@ -37,6 +38,9 @@ type HTTPError struct {
 
 // Error returns the message the client sees. It is safe for concurrent use.
 func (e *HTTPError) Error() string {
+	if e == nil { // a typed nil returned as an error: nothing says what failed
+		return http.StatusText(http.StatusInternalServerError)
+	}
 	if e.Message != "" {
 		return e.Message
 	}
@@ -44,10 +48,20 @@ func (e *HTTPError) Error() string {
 }
 
 // StatusCode returns the response status. It is safe for concurrent use.
-func (e *HTTPError) StatusCode() int { return e.Status }
+func (e *HTTPError) StatusCode() int {
+	if e == nil {
+		return http.StatusInternalServerError
+	}
+	return e.Status
+}
 
 // Unwrap returns the cause. It is safe for concurrent use.
-func (e *HTTPError) Unwrap() error { return e.Err }
+func (e *HTTPError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // HTTPOptions configures how Handler and Middleware answer a request that
 // failed. Set it with Container.SetHTTPOptions before serving. The zero value
@@ -627,7 +641,7 @@ func (x *exchange) fail(err error) {
 		o.report(r, err)
 	}
 	var he *HTTPError
-	if errors.As(err, &he) {
+	if errors.As(err, &he) && he != nil {
 		for k, v := range he.Header {
 			x.w.Header()[k] = v
 		}
