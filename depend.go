@@ -158,9 +158,11 @@ var (
 // A func whose parameters are pointers, context.Context or
 // http.ResponseWriter and whose results are *T or (*T, error) is called
 // directly, without reflection (see docs/performance.md); so is a typed
-// provider made by Func0 to Func6, whatever its types. Other funcs are called
-// through reflect. Provide is safe for concurrent use, and fails with
-// ErrSealed once the Container has been sealed by NewScope or Handler.
+// provider made by Func0 to Func6, whatever its types. Pointers to
+// incomplete C types (cgo's opaque *C.struct_x) are the exception: an
+// interface holds them differently. Other funcs are called through
+// reflect. Provide is safe for concurrent use, and fails with ErrSealed once
+// the Container has been sealed by NewScope or Handler.
 func (c *Container) Provide(fn any, opts ...Option) error {
 	p, err := newProvider(fn, opts)
 	if err != nil {
