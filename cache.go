@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -172,6 +173,12 @@ func (c *singleton) run(s *Scope, p *provider, f *flight) (any, error) {
 	defer func() {
 		if !done {
 			f.err = &BuildError{p.out, errGoexit}
+			// build makes a provider's panic an error, so this one is an
+			// observer's: tell the waiters, then let it go on.
+			if r := recover(); r != nil {
+				f.err = &BuildError{p.out, &PanicError{Value: r, Stack: debug.Stack()}}
+				defer panic(r)
+			}
 		}
 		c.mu.Lock()
 		if f.err == nil {

@@ -74,3 +74,43 @@ func waitForSingletonWaiter(t *testing.T) {
 	}
 	t.Fatal("no goroutine waited for the Singleton build")
 }
+
+type sgObserved struct{}
+
+// TestSingletonWaiterSeesAnObserverPanic checks what a waiter gets when the
+// builder's goroutine panics after the build, in an observer: a PanicError
+// with that value, not a report of runtime.Goexit.
+func TestSingletonWaiterSeesAnObserverPanic(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	c := depend.New()
+	require.NoError(t, c.Observe(func(e depend.Event) {
+		if !e.Hit && calls.Load() == 1 {
+			panic("observer failed")
+		}
+	}))
+	provide(t, c, func() *sgObserved {
+		if calls.Add(1) == 1 {
+			close(started)
+			<-release
+		}
+		return &sgObserved{}
+	}, depend.Singleton)
+	sB, sA := scope(t, c), scope(t, c)
+	go func() {
+		defer func() { _ = recover() }() // the observer's panic reaches the builder
+		depend.Resolve[*sgObserved](sB)
+	}()
+	<-started
+	got := make(chan error, 1)
+	go func() { _, err := depend.Resolve[*sgObserved](sA); got <- err }()
+	waitForSingletonWaiter(t)
+	close(release)
+	select {
+	case err := <-got:
+		require.ErrorIs(t, err, depend.ErrPanic)
+		require.ErrorContains(t, err, "observer failed")
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiter was stranded")
+	}
+}
