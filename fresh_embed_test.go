@@ -15,6 +15,10 @@ type embedsFresh struct {
 	n int
 }
 
+// embedsFreshPointer has Fresh's methods through a pointer, nil in its zero
+// value.
+type embedsFreshPointer struct{ *depend.Fresh[*Tx] }
+
 // TestStructEmbeddingFreshIsItsOwnType checks that a struct that embeds a
 // Fresh is provided and resolved like any type, not taken for a Fresh
 // parameter (which made reflect.Value.Call panic in Invoke).
@@ -38,5 +42,6 @@ func TestStructEmbeddingFreshIsItsOwnType(t *testing.T) {
 		_, err := depend.Resolve[embedsFresh](s)
 		require.ErrorIs(t, err, depend.ErrNotProvided)
 		require.ErrorIs(t, s.Invoke(func(embedsFresh) {}), depend.ErrNotProvided)
+		require.ErrorIs(t, s.Invoke(func(embedsFreshPointer) {}), depend.ErrNotProvided)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // provider is one registration. Its identity, not its func pointer, keys the
@@ -173,12 +174,11 @@ type dep struct {
 }
 
 // isFresh reports whether t is Fresh[U] for some U. A struct that embeds a
-// Fresh has its methods too, but is a type of its own.
+// Fresh (or a *Fresh, nil in its zero value) has its methods too, but is a
+// type of its own, so t is recognised by its name without calling them.
 func isFresh(t reflect.Type) bool {
-	if t.Kind() != reflect.Struct || !t.Implements(freshMarkerType) {
-		return false
-	}
-	return reflect.TypeOf(reflect.Zero(t).Interface().(freshMarker).wrap(nil)) == t
+	return t.Kind() == reflect.Struct && t.PkgPath() == freshMarkerType.PkgPath() &&
+		strings.HasPrefix(t.Name(), "Fresh[") && t.Implements(freshMarkerType)
 }
 
 // link compiles parameter types to deps against the current registrations.
