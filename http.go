@@ -466,7 +466,15 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 		}
 		// Providers built from now on see this handler's request and
 		// writer: a router or a wrapping middleware may have replaced them.
-		hs.req, hs.w = r, x.w
+		// Write only what changed: under Middleware -> ServeMux -> Handler
+		// both are the Scope's own, and goroutines that middleware code
+		// started may be reading them.
+		if hs.req != r {
+			hs.req = r
+		}
+		if x.tw != &hs.tw {
+			hs.w = x.w
+		}
 		return x
 	}
 	hs := h.c.openHTTP(w, r)

@@ -848,3 +848,48 @@ func ExampleScopeFrom() {
 	// middleware sees 1
 	// handler sees 1 after 1 call
 }
+
+// Middleware code may start goroutines that resolve request-derived values
+// while the router runs the handler. Under the usual Middleware -> ServeMux
+// -> Handler chain the handler gets the very request and writer the Scope
+// already holds, so joining the Scope must not write them again.
+func TestHandlerJoiningMiddlewareDoesNotDisturbItsGoroutines(t *testing.T) {
+	type Path struct{ p string }
+	c := depend.New()
+	require.NoError(t, c.Provide(func(r *http.Request) *Path { return &Path{r.URL.Path} }, depend.NoCache))
+	mux := http.NewServeMux()
+	mux.Handle("GET /x", c.Handler(func(p *Path) string { return p.p }))
+	background := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, _ := depend.ScopeFrom(r.Context())
+			stop, done, running := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			go func() { // resolves while the handler runs
+				defer close(done)
+				for i := 0; ; i++ {
+					if i == 1 {
+						close(running)
+					}
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if p, err := depend.Resolve[*Path](s); assert.NoError(t, err) {
+						assert.Equal(t, "/x", p.p)
+					}
+				}
+			}()
+			<-running
+			next.ServeHTTP(w, r)
+			close(stop)
+			<-done
+		})
+	}
+	srv := c.Middleware(background(mux))
+	for range 20 {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Equal(t, "\"/x\"\n", rec.Body.String())
+	}
+}
