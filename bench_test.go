@@ -85,17 +85,24 @@ func BenchmarkBuild(b *testing.B) {
 			if err := c.Provide(tc.provide); err != nil {
 				b.Fatal(err)
 			}
-			ctx := context.WithoutCancel(b.Context())
-			b.ReportAllocs()
-			for b.Loop() {
-				s := c.NewScope(ctx)
-				if err := tc.resolve(s); err != nil {
-					b.Fatal(err)
-				}
-				if err := s.Close(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			benchScopes(b, c, tc.resolve)
 		})
+	}
+}
+
+// benchScopes runs one request per iteration: it opens a Scope of c, calls
+// request in it and closes it. The context cannot be canceled, so that every
+// benchmark measures the same context checks.
+func benchScopes(b *testing.B, c *depend.Container, request func(*depend.Scope) error) {
+	ctx := context.WithoutCancel(b.Context())
+	b.ReportAllocs()
+	for b.Loop() {
+		s := c.NewScope(ctx)
+		if err := request(s); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

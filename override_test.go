@@ -409,14 +409,10 @@ func BenchmarkOverride(b *testing.B) {
 		c    *depend.Container
 	}{{"original", app}, {"fork", forked}, {"replaced", replaced}} {
 		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				s := bc.c.NewScope(context.Background())
-				if _, err := depend.Resolve[*ovRepo](s); err != nil {
-					b.Fatal(err)
-				}
-				s.Close()
-			}
+			benchScopes(b, bc.c, func(s *depend.Scope) error {
+				_, err := depend.Resolve[*ovRepo](s)
+				return err
+			})
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package depend_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -57,16 +56,6 @@ func threeContainer(b *testing.B, parallel bool, block time.Duration) *depend.Co
 }
 
 func benchRequestThree(b *testing.B, c *depend.Container) {
-	b.ReportAllocs()
-	ctx := context.Background()
 	handler := func(*pA, *pB, *pC) {}
-	for b.Loop() {
-		s := c.NewScope(ctx)
-		if err := s.Invoke(handler); err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchScopes(b, c, func(s *depend.Scope) error { return s.Invoke(handler) })
 }

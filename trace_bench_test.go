@@ -47,17 +47,7 @@ func benchContainer(b *testing.B, observe func(*depend.Container)) *depend.Conta
 func handler(svc *bService, log *bLogger, cfg *bConfig) error { return nil }
 
 func benchRequest(b *testing.B, c *depend.Container) {
-	b.ReportAllocs()
-	ctx := context.Background()
-	for b.Loop() {
-		s := c.NewScope(ctx)
-		if err := s.Invoke(handler); err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchScopes(b, c, func(s *depend.Scope) error { return s.Invoke(handler) })
 }
 
 func benchHit(b *testing.B, c *depend.Container) {
