@@ -31,6 +31,9 @@ type func0[T any] func() (T, error)
 func (fn func0[T]) funcValue() any { return (func() (T, error))(fn) }
 
 func (fn func0[T]) call(s *Scope, p *provider) (any, error) {
+	if err := s.started(p); err != nil {
+		return nil, err
+	}
 	v, err := fn()
 	return v, err
 }
