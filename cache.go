@@ -74,7 +74,23 @@ var errGoexit = errors.New("provider called runtime.Goexit")
 
 // ctxError reports that p was not built because the Scope's context ended.
 func (s *Scope) ctxError(p *provider, what string) error {
-	return &BuildError{p.out, fmt.Errorf("%s: %w", what, s.ctx.Err())}
+	return &BuildError{p.out, fmt.Errorf("%s: %w", what, s.ctxErr())}
+}
+
+// ctxErr says why the Scope's context ended: its Err and, when it was
+// cancelled with a cause (a parallel Scope that closed or failed), that
+// cause too, so that errors.Is matches context.Canceled and, say,
+// ErrScopeClosed alike.
+func (s *Scope) ctxErr() error {
+	err := s.ctx.Err()
+	cause := context.Cause(s.ctx)
+	if cause == err || cause == nil {
+		return err
+	}
+	if p, ok := cause.(*prefixed); ok { // inside a path, without a second "depend: "
+		cause = p.err
+	}
+	return fmt.Errorf("%w: %w", err, cause)
 }
 
 // publish marks sl ready and wakes its waiters.

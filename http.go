@@ -434,10 +434,11 @@ type httpScope struct {
 
 func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope {
 	hs := &httpScope{}
-	hs.ctx = scopeCtx{c.scopeContext(r.Context()), hs}
+	ctx, cancel := c.scopeContext(r.Context())
+	hs.ctx = scopeCtx{ctx, hs}
 	hs.tw.ResponseWriter = w
 	s := &hs.Scope
-	s.c, s.ctx, s.done, s.req, s.w = c, &hs.ctx, hs.ctx.Done(), r, &hs.tw
+	s.c, s.ctx, s.done, s.req, s.w, s.cancel = c, &hs.ctx, hs.ctx.Done(), r, &hs.tw, cancel
 	s.table.Store(c.tables.Get().(*table))
 	return hs
 }

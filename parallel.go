@@ -46,23 +46,20 @@ func (c *Container) SetParallel(on bool) error {
 // parallelKey marks a context made by WithParallel.
 type parallelKey struct{}
 
-// parallelUsed is set once WithParallel has been called, so that NewScope
-// looks for the mark only in programs that use it.
-var parallelUsed atomic.Bool
-
 // WithParallel returns a copy of ctx that makes NewScope open a parallel
 // Scope (see [Container.SetParallel]) even if its Container is not
 // parallel. Use it for one request or one handler:
 //
 //	s := c.NewScope(depend.WithParallel(ctx))
 //
-// A nil ctx means context.Background(). It is safe for concurrent use.
+// The mark is for the Scope opened on ctx: the context of that Scope, and
+// what derives from it, do not carry it, so a Scope of another Container
+// opened inside the request is parallel only if its own Container or
+// context asks for it. A nil ctx means context.Background(). It is safe for
+// concurrent use.
 func WithParallel(ctx context.Context) context.Context {
 	if ctx == nil {
 		ctx = context.Background()
-	}
-	if !parallelUsed.Load() {
-		parallelUsed.Store(true)
 	}
 	return context.WithValue(ctx, parallelKey{}, true)
 }
@@ -81,67 +78,42 @@ func Parallel(next http.Handler) http.Handler {
 	})
 }
 
-// parallelCtx is the context of a parallel Scope. The first failure in a
-// concurrent group cancels it, with the failure as its cause.
-type parallelCtx struct {
-	context.Context
-	cancel context.CancelCauseFunc
+// scopeContext returns the context for a new Scope of c: ctx itself for a
+// sequential Scope; for a parallel one, a cancellable copy that the Scope
+// owns, with the func that cancels it. Ownership is never guessed from a
+// context's type, so a Scope cannot cancel a context it did not create.
+func (c *Container) scopeContext(ctx context.Context) (context.Context, context.CancelCauseFunc) {
+	if !c.parallel && ctx.Value(parallelKey{}) == nil {
+		return ctx, nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &unmarked{ctx}, cancel
 }
 
-// mayParallel reports whether a Scope of c may be parallel: false, in two
-// loads, for programs that never turn the feature on.
-func (c *Container) mayParallel() bool { return c.parallel || parallelUsed.Load() }
+// unmarked is a parallel Scope's context: it hides the WithParallel mark
+// that the Scope has consumed.
+type unmarked struct{ context.Context }
 
-// scopeContext returns the context for a new Scope of c: ctx itself, or a
-// cancellable copy when the Scope is parallel.
-func (c *Container) scopeContext(ctx context.Context) context.Context {
-	if !c.mayParallel() {
-		return ctx
+func (u *unmarked) Value(key any) any {
+	if key == (parallelKey{}) {
+		return nil
 	}
-	return c.parallelContext(ctx)
-}
-
-func (c *Container) parallelContext(ctx context.Context) context.Context {
-	if c.parallel || ctx.Value(parallelKey{}) != nil {
-		ctx, cancel := context.WithCancelCause(ctx)
-		return &parallelCtx{ctx, cancel}
-	}
-	return ctx
+	return u.Context.Value(key)
 }
 
 // endParallel releases a parallel Scope's context once the Scope is closed
-// and its cleanups have run.
+// and its cleanups have run. Calls still in flight then fail with
+// ErrScopeClosed, as the context's cause.
 func (s *Scope) endParallel() {
-	if s.c.mayParallel() {
-		s.cancelParallel()
+	if s.cancel != nil {
+		s.cancel(ErrScopeClosed)
 	}
-}
-
-func (s *Scope) cancelParallel() {
-	if pc := s.parallelCtx(); pc != nil {
-		pc.cancel(errScopeEnded)
-	}
-}
-
-var errScopeEnded = publicError(ErrScopeClosed)
-
-// parallelCtx returns the context that scopeContext made for s, or nil if s
-// is sequential. An HTTP Scope's context wraps it to carry the Scope.
-func (s *Scope) parallelCtx() *parallelCtx {
-	switch ctx := s.ctx.(type) {
-	case *parallelCtx:
-		return ctx
-	case *scopeCtx:
-		pc, _ := ctx.Context.(*parallelCtx)
-		return pc
-	}
-	return nil
 }
 
 // prefetch resolves deps concurrently if s is parallel, so that the call
 // that follows finds them cached. The caller keeps s entered.
 func (s *Scope) prefetch(deps []dep) error {
-	if s.c.mayParallel() {
+	if s.cancel != nil {
 		return s.resolveGroup(deps)
 	}
 	return nil
@@ -150,10 +122,6 @@ func (s *Scope) prefetch(deps []dep) error {
 func (s *Scope) resolveGroup(deps []dep) error {
 	if len(deps) < 2 {
 		return nil
-	}
-	pc := s.parallelCtx()
-	if pc == nil {
-		return nil // a sequential Scope of a program that uses WithParallel
 	}
 	var buf [8]int
 	todo := buf[:0]
@@ -165,7 +133,7 @@ func (s *Scope) resolveGroup(deps []dep) error {
 	if len(todo) < 2 {
 		return nil // nothing to overlap
 	}
-	g := &group{pc: pc}
+	g := &group{cancel: s.cancel}
 	if len(todo) <= len(g.inline) {
 		g.errs = g.inline[:len(todo)]
 	} else {
@@ -208,10 +176,10 @@ func (s *Scope) pending(d dep) bool {
 
 // group is one concurrent resolution of a parameter list.
 type group struct {
-	pc     *parallelCtx
-	errs   []error      // by position in the group; each written by one goroutine before wg.Wait
-	inline [8]error     // errs' storage for small groups
-	first  atomic.Int32 // position of the first failure in time, or -1
+	cancel context.CancelCauseFunc // the Scope's
+	errs   []error                 // by position in the group; each written by one goroutine before wg.Wait
+	inline [8]error                // errs' storage for small groups
+	first  atomic.Int32            // position of the first failure in time, or -1
 	// panicked is the first panic that escaped a goroutine of the group:
 	// providers' panics are errors already, so this is an observer's.
 	panicked atomic.Pointer[panicked]
@@ -225,7 +193,7 @@ type panicked struct{ value any }
 func (g *group) recover() {
 	if r := recover(); r != nil {
 		g.panicked.CompareAndSwap(nil, &panicked{r})
-		g.pc.cancel(publicError(fmt.Errorf("a sibling panicked: %v", r)))
+		g.cancel(publicError(fmt.Errorf("a sibling panicked: %v", r)))
 	}
 }
 
@@ -233,7 +201,7 @@ func (g *group) run(s *Scope, k int, d dep) {
 	if _, err := s.resolve(d); err != nil {
 		g.errs[k] = err
 		if g.first.CompareAndSwap(-1, int32(k)) {
-			g.pc.cancel(publicError(err))
+			g.cancel(publicError(err))
 		}
 	}
 }

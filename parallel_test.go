@@ -444,3 +444,89 @@ func ExampleParallel() {
 	fmt.Print(w.Code, " ", w.Body.String())
 	// Output: 200 "ok"
 }
+
+type (
+	nestedA struct{}
+	nestedB struct{}
+)
+
+// provideOverlapping registers nestedA and nestedB, whose providers report
+// whether they ran at the same time: nestedA waits a little for nestedB to
+// start, which happens only if the Scope resolves them concurrently.
+// nestedB fails with errB if it is not nil.
+func provideOverlapping(t *testing.T, c *depend.Container, overlapped *atomic.Bool, errB error) {
+	t.Helper()
+	bStarted := make(chan struct{})
+	require.NoError(t, c.Provide(func() *nestedA {
+		select {
+		case <-bStarted:
+			overlapped.Store(true)
+		case <-time.After(100 * time.Millisecond): // sequential: nestedB runs after this returns
+		}
+		return &nestedA{}
+	}))
+	require.NoError(t, c.Provide(func() (*nestedB, error) { close(bStarted); return &nestedB{}, errB }))
+}
+
+// A Scope owns only the context it created: a sequential Scope of another
+// Container, opened on a parallel Scope's context, neither cancels that
+// context (by failing or closing) nor resolves in parallel itself, even in
+// a process that uses WithParallel elsewhere.
+func TestParallelScopeOwnsOnlyItsContext(t *testing.T) {
+	_ = depend.WithParallel(context.Background()) // parallel resolution is used in this process
+	outer := depend.New()
+	require.NoError(t, outer.SetParallel(true))
+	outerScope := scope(t, outer)
+
+	inner := depend.New()
+	var overlapped atomic.Bool
+	provideOverlapping(t, inner, &overlapped, errors.New("inner failure"))
+	innerScope := inner.NewScope(outerScope.Context())
+	err := innerScope.Invoke(func(*nestedA, *nestedB) {})
+	require.ErrorContains(t, err, "inner failure")
+	require.NoError(t, innerScope.Close())
+
+	require.NoError(t, outerScope.Context().Err(), "the inner Scope cancelled the outer request")
+	require.False(t, overlapped.Load(), "the inner Container never opted in, but resolved in parallel")
+}
+
+// The mark WithParallel puts in a context is for the Scope opened on it: a
+// Scope of another Container opened on that Scope's context stays
+// sequential unless its own Container opts in.
+func TestWithParallelMarkIsForOneScope(t *testing.T) {
+	outer := depend.New()
+	var outerOverlapped atomic.Bool
+	provideOverlapping(t, outer, &outerOverlapped, nil)
+	outerScope := outer.NewScope(depend.WithParallel(context.Background()))
+	t.Cleanup(func() { outerScope.Close() })
+	require.NoError(t, outerScope.Invoke(func(*nestedA, *nestedB) {}))
+	require.True(t, outerOverlapped.Load(), "WithParallel did not make the outer Scope parallel")
+
+	inner := depend.New()
+	var innerOverlapped atomic.Bool
+	provideOverlapping(t, inner, &innerOverlapped, nil)
+	innerScope := inner.NewScope(outerScope.Context())
+	t.Cleanup(func() { innerScope.Close() })
+	require.NoError(t, innerScope.Invoke(func(*nestedA, *nestedB) {}))
+	require.False(t, innerOverlapped.Load(), "the inner Scope took the outer Scope's WithParallel mark")
+}
+
+// A call still in flight when a parallel Scope closes fails with
+// ErrScopeClosed, as in a sequential Scope, not with a bare
+// context.Canceled.
+func TestParallelCloseDuringResolutionIsErrScopeClosed(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.SetParallel(true))
+	started, release := make(chan struct{}), make(chan struct{})
+	require.NoError(t, c.Provide(func() *nestedA { close(started); <-release; return &nestedA{} }))
+	require.NoError(t, c.Provide(func(*nestedA) *nestedB { return &nestedB{} }))
+	s := c.NewScope(context.Background())
+	got := make(chan error, 1)
+	go func() { _, err := depend.Resolve[*nestedB](s); got <- err }()
+	<-started
+	require.NoError(t, s.Close())
+	close(release)
+	err := <-got
+	require.ErrorIs(t, err, depend.ErrScopeClosed)
+	require.ErrorIs(t, err, context.Canceled, "the context's own error stays matchable")
+}

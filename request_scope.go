@@ -25,6 +25,9 @@ type Scope struct {
 	done <-chan struct{} // ctx.Done(), read once
 	req  *http.Request
 	w    http.ResponseWriter
+	// cancel is non-nil for a parallel Scope: it cancels ctx, which the
+	// Scope created and owns. Set at open, read-only afterwards.
+	cancel context.CancelCauseFunc
 
 	table  atomic.Pointer[table] // nil once released to the pool
 	active atomic.Int32          // calls in flight, Close included; the table lives while > 0
@@ -43,8 +46,8 @@ func (c *Container) NewScope(ctx context.Context) *Scope {
 		ctx = context.Background()
 	}
 	c.seal()
-	ctx = c.scopeContext(ctx)
-	s := &Scope{c: c, ctx: ctx, done: ctx.Done()}
+	ctx, cancel := c.scopeContext(ctx)
+	s := &Scope{c: c, ctx: ctx, done: ctx.Done(), cancel: cancel}
 	s.table.Store(c.tables.Get().(*table))
 	return s
 }
@@ -237,7 +240,7 @@ func (s *Scope) started(p *provider) error {
 	}
 	select {
 	case <-s.done:
-		return fmt.Errorf("not started: %w", s.ctx.Err())
+		return fmt.Errorf("not started: %w", s.ctxErr())
 	default:
 		return nil
 	}
