@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -188,13 +187,9 @@ func (c *singleton) run(s *Scope, p *provider, f *flight) (any, error) {
 	done := false
 	defer func() {
 		if !done {
+			// build makes a panic an error, and catches an observer's,
+			// so only runtime.Goexit leaves it early.
 			f.err = &BuildError{p.out, errGoexit}
-			// build makes a provider's panic an error, so this one is an
-			// observer's: tell the waiters, then let it go on.
-			if r := recover(); r != nil {
-				f.err = &BuildError{p.out, &PanicError{Value: r, Stack: debug.Stack()}}
-				defer panic(r)
-			}
 		}
 		c.mu.Lock()
 		if f.err == nil {

@@ -221,6 +221,7 @@ func (s *Scope) Invoke(fn any) error {
 		return s.invokeErased(call, funcWord(fn))
 	}
 	args, err := s.args(call.deps, call.in)
+	s.raiseObserverPanic()
 	if err != nil {
 		return publicError(err)
 	}
@@ -237,10 +238,12 @@ func (s *Scope) Invoke(fn any) error {
 // no allocation.
 func (s *Scope) invokeErased(call *call, fn word) error {
 	var args [maxWords]word
-	if err := s.words(call.deps, &args, nil); err != nil {
+	err := s.words(call.deps, &args, nil)
+	s.raiseObserverPanic()
+	if err != nil {
 		return publicError(err)
 	}
-	_, err := call.erased.call(fn, &args)
+	_, err = call.erased.call(fn, &args)
 	return err
 }
 

@@ -514,7 +514,9 @@ func (h *handler) run(x *exchange) error {
 	}
 	defer x.s.leave()
 	for _, d := range h.pre {
-		if _, err := x.s.resolve(d); err != nil {
+		_, err := x.s.resolve(d)
+		x.s.raiseObserverPanic()
+		if err != nil {
 			return publicError(err)
 		}
 	}
@@ -535,6 +537,7 @@ func (h *handler) run(x *exchange) error {
 	args := buf[:0]
 	for i, d := range h.deps {
 		v, err := x.arg(d, h.in[i])
+		x.s.raiseObserverPanic()
 		if err != nil {
 			return publicError(err)
 		}
@@ -567,7 +570,9 @@ func (x *exchange) arg(d dep, t reflect.Type) (reflect.Value, error) {
 // runErased calls fn shape-erased: no reflection and no allocation.
 func (h *handler) runErased(x *exchange) error {
 	var args [maxWords]word
-	if err := x.s.words(h.deps, &args, x); err != nil {
+	err := x.s.words(h.deps, &args, x)
+	x.s.raiseObserverPanic()
+	if err != nil {
 		return publicError(err)
 	}
 	v, err := h.erased.call(h.word, &args)

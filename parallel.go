@@ -143,19 +143,10 @@ func (s *Scope) resolveGroup(deps []dep) error {
 	var wg sync.WaitGroup
 	defer wg.Wait() // even if this goroutine's share calls runtime.Goexit
 	for k, i := range todo[1:] {
-		wg.Go(func() {
-			defer g.recover()
-			g.run(s, k+1, deps[i])
-		})
+		wg.Go(func() { g.run(s, k+1, deps[i]) })
 	}
-	func() { // the caller's goroutine takes one share
-		defer g.recover()
-		g.run(s, 0, deps[todo[0]])
-	}()
+	g.run(s, 0, deps[todo[0]]) // the caller's goroutine takes one share
 	wg.Wait()
-	if p := g.panicked.Load(); p != nil {
-		panic(p.value) // where it would have surfaced in sequential mode
-	}
 	return g.result()
 }
 
@@ -180,21 +171,6 @@ type group struct {
 	errs   []error                 // by position in the group; each written by one goroutine before wg.Wait
 	inline [8]error                // errs' storage for small groups
 	first  atomic.Int32            // position of the first failure in time, or -1
-	// panicked is the first panic that escaped a goroutine of the group:
-	// providers' panics are errors already, so this is an observer's.
-	panicked atomic.Pointer[panicked]
-}
-
-type panicked struct{ value any }
-
-// recover keeps a panic of a group goroutine for the caller's goroutine,
-// which re-panics with it once the others are done, instead of the process
-// crashing or the Scope being released under them.
-func (g *group) recover() {
-	if r := recover(); r != nil {
-		g.panicked.CompareAndSwap(nil, &panicked{r})
-		g.cancel(publicError(fmt.Errorf("a sibling panicked: %v", r)))
-	}
 }
 
 func (g *group) run(s *Scope, k int, d dep) {

@@ -35,6 +35,8 @@ type Scope struct {
 
 	mu    sync.Mutex // guards table.cleanups, the slots' wait channels and cause
 	cause error      // how the request ended, passed to func(error) cleanups
+
+	observerPanic atomic.Pointer[panicked] // the first observer panic not raised yet
 }
 
 // NewScope opens a Scope, one request's cache, whose providers see ctx as
@@ -98,6 +100,7 @@ func (s *Scope) resolveType(t reflect.Type) (any, error) {
 		d = s.c.depFor(t)
 	}
 	v, err := s.value(&d)
+	s.raiseObserverPanic()
 	if err != nil {
 		return nil, publicError(err)
 	}

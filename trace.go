@@ -38,8 +38,12 @@ type Event struct {
 // Observe adds fn to the functions that receive an Event for each provider
 // call and each cache hit, in every Scope of c. Observers run in the order
 // they were added, on the goroutine that resolves, so they must be fast and
-// safe for concurrent use; a panic in one propagates like a panic in the
-// code that resolved.
+// safe for concurrent use. A panic in one does not fail the build it
+// reports: the resolution completes and caches its values as if the
+// observer had returned, then Resolve, Invoke or the handler panics with
+// that value, as a panic in the code that resolved would. When goroutines
+// resolve in one Scope concurrently, the panic may surface in another of
+// them.
 //
 // Call Observe before the first NewScope or Handler, like Provide; after
 // that it fails with ErrSealed. A Container without observers pays one
@@ -96,6 +100,7 @@ func (s *Scope) observeCall(p *provider, start time.Time, err *error) {
 }
 
 func (s *Scope) emit(p *provider, hit bool, d time.Duration, err error) {
+	defer s.catchObserverPanic()
 	s.c.observer(Event{
 		Context:  s.ctx,
 		Type:     p.out,
@@ -104,6 +109,32 @@ func (s *Scope) emit(p *provider, hit bool, d time.Duration, err error) {
 		Duration: d,
 		Err:      publicError(err),
 	})
+}
+
+// panicked is a recovered panic value, kept to be raised again.
+type panicked struct{ value any }
+
+// catchObserverPanic keeps an observer's panic for raiseObserverPanic. An
+// observer runs inside builds: unwinding them would fail the providers that
+// were resolving, cache that failure and lose the built values (a Singleton
+// would be built again), although no provider failed.
+func (s *Scope) catchObserverPanic() {
+	if r := recover(); r != nil {
+		s.observerPanic.CompareAndSwap(nil, &panicked{r})
+	}
+}
+
+// raiseObserverPanic panics with the value of an observer's panic caught in
+// s, if any, once the resolution that ran the observer has cached its
+// values: at the edge of the package (Resolve, Invoke, a handler), where a
+// panic in the code that resolved would surface.
+func (s *Scope) raiseObserverPanic() {
+	if s.c.observer == nil {
+		return
+	}
+	if p := s.observerPanic.Swap(nil); p != nil {
+		panic(p.value)
+	}
 }
 
 // SlogObserver returns an observer for [Container.Observe] that logs each

@@ -564,3 +564,35 @@ func ExampleSlogObserver() {
 	// level=DEBUG msg="depend: resolve" type=*depend_test.Config lifetime=scoped hit=false
 	// level=DEBUG msg="depend: resolve" type=*depend_test.Config lifetime=scoped hit=true
 }
+
+type (
+	obsOuter struct{}
+	obsInner struct{}
+)
+
+// An observer's panic while a dependency is built is not the enclosing
+// provider's failure: it is not cached as that provider's error, and every
+// provider still runs at most once in the Scope. The panic reaches the
+// caller whose resolution ran the observer.
+func TestObserverPanicDoesNotPoisonTheCache(t *testing.T) {
+	for _, event := range []string{"call", "hit"} {
+		t.Run(event, func(t *testing.T) {
+			c := depend.New()
+			var outerCalls, innerCalls, panics atomic.Int32
+			provide(t, c, func() *obsInner { innerCalls.Add(1); return &obsInner{} })
+			provide(t, c, func(*obsInner, *obsInner) *obsOuter { outerCalls.Add(1); return &obsOuter{} })
+			require.NoError(t, c.Observe(func(e depend.Event) {
+				if e.Type == reflect.TypeFor[*obsInner]() && e.Hit == (event == "hit") && panics.Add(1) == 1 {
+					panic("observer bug")
+				}
+			}))
+			s := scope(t, c)
+			require.PanicsWithValue(t, "observer bug", func() { _, _ = depend.Resolve[*obsOuter](s) })
+			outer, err := depend.Resolve[*obsOuter](s)
+			require.NoError(t, err, "the observer's panic was cached as the enclosing provider's error")
+			require.NotNil(t, outer)
+			require.Equal(t, int32(1), outerCalls.Load())
+			require.Equal(t, int32(1), innerCalls.Load())
+		})
+	}
+}
