@@ -91,6 +91,8 @@ type Option interface {
 type options struct {
 	lifetime    Lifetime
 	lifetimeSet bool
+	teardown    Teardown
+	teardownSet bool
 	as          []reflect.Type
 }
 
@@ -152,8 +154,9 @@ var (
 // func(), func() error, func(error) or func(error) error; the forms that take
 // an error learn how the request ended (nil on success).
 //
-// Without options the value is Scoped: built at most once per Scope. Pass
-// NoCache, Singleton or As.
+// Without options the value is Scoped: built at most once per Scope, and
+// its cleanup runs when the Scope closes. Pass NoCache, Singleton,
+// BeforeResponse or As.
 //
 // A func whose parameters are pointers, context.Context or
 // http.ResponseWriter and whose results are *T or (*T, error) is called

@@ -12,18 +12,19 @@ import (
 // cache: two closures made by one factory share a code pointer but are two
 // providers.
 type provider struct {
-	id      int
-	name    string // the func and where it is declared, for messages
-	fn      reflect.Value
-	typed   Provider // nil: called through erased or reflection
-	erased  *erased  // non-nil: called shape-erased, which comes first
-	word    word     // the func value, for an erased call
-	out     reflect.Type
-	in      []reflect.Type
-	as      []reflect.Type
-	life    Lifetime
-	cleanup reflect.Type // the cleanup result's canonical type, or nil
-	errOut  bool         // the last result is an error
+	id       int
+	name     string // the func and where it is declared, for messages
+	fn       reflect.Value
+	typed    Provider // nil: called through erased or reflection
+	erased   *erased  // non-nil: called shape-erased, which comes first
+	word     word     // the func value, for an erased call
+	out      reflect.Type
+	in       []reflect.Type
+	as       []reflect.Type
+	life     Lifetime
+	teardown Teardown     // when the cleanup runs
+	cleanup  reflect.Type // the cleanup result's canonical type, or nil
+	errOut   bool         // the last result is an error
 
 	// Set by link and check, under Container.mu, until the Container is
 	// sealed; read-only afterwards.
@@ -81,7 +82,7 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 			return nil, fmt.Errorf("Provide: %w", err)
 		}
 	}
-	p := &provider{life: o.lifetime, as: o.as}
+	p := &provider{life: o.lifetime, teardown: o.teardown, as: o.as}
 	if tp, ok := fn.(Provider); ok {
 		p.typed = tp
 		fn = tp.funcValue()
@@ -101,6 +102,9 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 	}
 	if t.IsVariadic() {
 		return nil, fmt.Errorf("Provide %s: variadic providers are not supported; take a slice instead: %w", p, ErrBadProvider)
+	}
+	if err := p.checkTeardown(); err != nil {
+		return nil, fmt.Errorf("Provide %s: %w", p, err)
 	}
 	// Even a typed provider is called shape-erased when its signature
 	// allows: that skips the generic dictionaries and the interface call.

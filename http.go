@@ -7,6 +7,7 @@ package depend
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -492,7 +493,7 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 }
 
 // ServeHTTP serves one request: requirements, then fn or next, then the
-// response, then the cleanups.
+// BeforeResponse cleanups, then the response, then the other cleanups.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := h.begin(w, r)
 	finished := false
@@ -501,37 +502,64 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			x.abort(recover())
 		}
 	}()
-	if err := h.run(&x); err != nil {
+	body, err := h.run(&x)
+	if err != nil {
 		x.fail(err)
+	} else if body != nil {
+		body.send(x.w)
 	}
 	finished = true
 	x.end()
 }
 
-func (h *handler) run(x *exchange) error {
+// run calls fn or next and ends the handler's part of the request: fn's
+// value is encoded first, so that a value that cannot be encoded rolls back
+// like any error; then the BeforeResponse cleanups run, and their error
+// fails the request in place of the value.
+func (h *handler) run(x *exchange) (*jsonBuffer, error) {
 	if err := x.s.enter(); err != nil {
-		return &HTTPError{Status: http.StatusServiceUnavailable, Err: publicError(err)}
+		return nil, &HTTPError{Status: http.StatusServiceUnavailable, Err: publicError(err)}
 	}
 	defer x.s.leave()
+	v, err := h.call(x)
+	var body *jsonBuffer
+	if err == nil && h.value {
+		body, err = h.encode(x, v)
+	}
+	if ferr := x.s.finish(err); ferr != nil {
+		if err != nil { // the response is err's; a failed rollback is reported
+			x.s.c.httpOptions().report(x.request(), ferr)
+		}
+		err = cmp.Or(err, ferr)
+	}
+	if err != nil && body != nil {
+		body.free()
+		body = nil
+	}
+	return body, err
+}
+
+// call builds the requirements and calls fn or next, returning fn's value.
+func (h *handler) call(x *exchange) (any, error) {
 	for _, d := range h.pre {
 		_, err := x.s.resolve(d)
 		x.s.raiseObserverPanic()
 		if err != nil {
-			return publicError(err)
+			return nil, publicError(err)
 		}
 	}
 	switch {
 	case h.next != nil:
 		h.next.ServeHTTP(x.w, x.r)
-		return nil
+		return nil, nil
 	case h.fast != nil:
-		return h.fast(x.w, x.r)
+		return nil, h.fast(x.w, x.r)
 	}
 	if err := x.s.prefetch(h.deps); err != nil {
-		return publicError(err)
+		return nil, publicError(err)
 	}
 	if h.erased != nil {
-		return h.runErased(x)
+		return h.callErased(x)
 	}
 	var buf [8]reflect.Value
 	args := buf[:0]
@@ -539,11 +567,11 @@ func (h *handler) run(x *exchange) error {
 		v, err := x.arg(d, h.in[i])
 		x.s.raiseObserverPanic()
 		if err != nil {
-			return publicError(err)
+			return nil, publicError(err)
 		}
 		args = append(args, v)
 	}
-	return h.result(x, h.fn.Call(args))
+	return h.result(h.fn.Call(args))
 }
 
 // arg returns the value of one of fn's parameters.
@@ -567,46 +595,44 @@ func (x *exchange) arg(d dep, t reflect.Type) (reflect.Value, error) {
 	return reflect.ValueOf(v), nil
 }
 
-// runErased calls fn shape-erased: no reflection and no allocation.
-func (h *handler) runErased(x *exchange) error {
+// callErased calls fn shape-erased: no reflection and no allocation.
+func (h *handler) callErased(x *exchange) (any, error) {
 	var args [maxWords]word
 	err := x.s.words(h.deps, &args, x)
 	x.s.raiseObserverPanic()
 	if err != nil {
-		return publicError(err)
+		return nil, publicError(err)
 	}
-	v, err := h.erased.call(h.word, &args)
-	if err != nil || !h.value {
-		return err
-	}
-	return h.write(x, v)
+	return h.erased.call(h.word, &args)
 }
 
-func (h *handler) result(x *exchange, out []reflect.Value) error {
+func (h *handler) result(out []reflect.Value) (any, error) {
 	if h.errOut {
 		if err, _ := out[len(out)-1].Interface().(error); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if !h.value {
-		return nil
+		return nil, nil
 	}
-	return h.write(x, out[0].Interface())
+	return out[0].Interface(), nil
 }
 
-// write answers with fn's result v as JSON.
-func (h *handler) write(x *exchange, v any) error {
+// encode encodes fn's result v as the JSON response to send.
+func (h *handler) encode(x *exchange, v any) (*jsonBuffer, error) {
 	if x.tw != nil && x.tw.wrote {
-		return fmt.Errorf("depend: %s wrote the response and also returned a value; do one or the other", h.name)
+		return nil, fmt.Errorf("depend: %s wrote the response and also returned a value; do one or the other", h.name)
 	}
-	return writeJSON(x.w, v)
+	return encodeJSON(v)
 }
 
 // jsonBuffer holds an encoded response, so that a value that cannot be
-// encoded is answered with a 500 rather than a truncated 200.
+// encoded is answered with a 500 rather than a truncated 200, and nothing
+// is written before the BeforeResponse cleanups have run.
 type jsonBuffer struct {
 	bytes.Buffer
-	enc *json.Encoder
+	enc    *json.Encoder
+	status int
 }
 
 var jsonBuffers = sync.Pool{New: func() any {
@@ -615,29 +641,36 @@ var jsonBuffers = sync.Pool{New: func() any {
 	return b
 }}
 
-func writeJSON(w http.ResponseWriter, v any) error {
+func encodeJSON(v any) (*jsonBuffer, error) {
 	b := jsonBuffers.Get().(*jsonBuffer)
-	defer func() {
-		if b.Cap() <= 64<<10 { // let the GC have the rare huge one
-			b.Reset()
-			jsonBuffers.Put(b)
-		}
-	}()
 	if err := b.enc.Encode(v); err != nil {
-		return fmt.Errorf("depend: encode the handler's %T result as JSON: %w", v, err)
+		b.free()
+		return nil, fmt.Errorf("depend: encode the handler's %T result as JSON: %w", v, err)
 	}
-	status := http.StatusOK
+	b.status = http.StatusOK
 	if sc, ok := v.(statusCoder); ok {
 		if code := sc.StatusCode(); code >= 200 && code <= 599 {
-			status = code
+			b.status = code
 		}
 	}
+	return b, nil
+}
+
+// send writes the response and frees b.
+func (b *jsonBuffer) send(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	if status != http.StatusOK { // Write sends 200 by itself
-		w.WriteHeader(status)
+	if b.status != http.StatusOK { // Write sends 200 by itself
+		w.WriteHeader(b.status)
 	}
 	w.Write(b.Bytes()) // an error means the client went away: nothing to tell it
-	return nil
+	b.free()
+}
+
+func (b *jsonBuffer) free() {
+	if b.Cap() <= 64<<10 { // let the GC have the rare huge one
+		b.Reset()
+		jsonBuffers.Put(b)
+	}
 }
 
 // fail records err as how the request ended and answers it, unless the

@@ -46,7 +46,8 @@ func (c *Container) Fork() *Container {
 // replacements to check the resulting graph.
 //
 // Options not given are taken from the provider being replaced: without a
-// Lifetime, fn keeps its lifetime, and without As, fn keeps its As bindings,
+// Lifetime, fn keeps its lifetime; without a Teardown, fn's cleanup runs
+// when the old one's would; and without As, fn keeps its As bindings,
 // so a fake keeps the wiring of the value it stands in for. If fn provides
 // an interface that another provider offers through As, only that
 // interface is rebound; the other provider keeps its own type.
@@ -91,6 +92,9 @@ func inherit(p, old *provider, opts []Option) {
 	}
 	if !o.lifetimeSet {
 		p.life = old.life
+	}
+	if !o.teardownSet && p.cleanup != nil && p.life != Singleton {
+		p.teardown = old.teardown
 	}
 	if len(o.as) == 0 && old.out == p.out {
 		p.as = old.as

@@ -37,6 +37,7 @@ type Scope struct {
 	cause error      // how the request ended, passed to func(error) cleanups
 
 	observerPanic atomic.Pointer[panicked] // the first observer panic not raised yet
+	early         atomic.Int32             // BeforeResponse cleanups registered and not run; changed under mu
 }
 
 // NewScope opens a Scope, one request's cache, whose providers see ctx as
@@ -226,7 +227,7 @@ func (s *Scope) call(p *provider, single bool) (any, error) {
 	}
 	v, cl, err := s.callReflect(p)
 	if cl != nil {
-		if cerr := s.own(single, cleanup{p.out, cl}); cerr != nil && err == nil {
+		if cerr := s.own(single, cleanup{p.out, cl, p.teardown == BeforeResponse}); cerr != nil && err == nil {
 			err = cerr
 		}
 	}
@@ -287,8 +288,9 @@ func (s *Scope) args(deps []dep, in []reflect.Type) ([]reflect.Value, error) {
 // cleanup is one registered teardown: fn is one of the canonical cleanup
 // func types.
 type cleanup struct {
-	typ reflect.Type
-	fn  any
+	typ   reflect.Type
+	fn    any  // nil once Finish has taken it
+	early bool // BeforeResponse: Finish runs it
 }
 
 // run calls the cleanup; a panic becomes an error and the next one still runs.
@@ -327,6 +329,9 @@ func (s *Scope) own(single bool, cl cleanup) error {
 	}
 	t := s.table.Load()
 	t.cleanups = append(t.cleanups, cl)
+	if cl.early {
+		s.early.Add(1)
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -389,6 +394,9 @@ func (s *Scope) setCause(err error) {
 func runCleanups(cleanups []cleanup, cause error) error {
 	var errs []error
 	for i := len(cleanups) - 1; i >= 0; i-- {
+		if cleanups[i].fn == nil { // Finish ran it
+			continue
+		}
 		if err := cleanups[i].run(cause); err != nil {
 			errs = append(errs, publicError(err))
 		}
