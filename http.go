@@ -453,6 +453,27 @@ type exchange struct {
 	w     http.ResponseWriter // what fn and next get: tw when tracked
 	tw    *trackWriter        // nil when nothing but the handler itself writes
 	owned bool                // the handler opened s and closes it
+
+	// A Handler that joined Middleware's Scope and gave it its own inputs
+	// puts back the Scope's previous ones when it ends.
+	restore bool
+	outer   inputs
+}
+
+// inputs are what a Scope's providers see of the request: its context and
+// the request and writer of the handler that is running.
+type inputs struct {
+	ctx  context.Context
+	done <-chan struct{}
+	req  *http.Request
+	w    http.ResponseWriter
+}
+
+// swap makes in the inputs of s's providers and returns the previous ones.
+func (s *Scope) swap(in inputs) inputs {
+	prev := inputs{s.ctx, s.done, s.req, s.w}
+	s.ctx, s.done, s.req, s.w = in.ctx, in.done, in.req, in.w
+	return prev
 }
 
 // begin joins the request's Scope, or opens one.
@@ -466,16 +487,15 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 			x.tw = &trackWriter{ResponseWriter: w}
 			x.w = x.tw
 		}
-		// Providers built from now on see this handler's request and
-		// writer: a router or a wrapping middleware may have replaced them.
-		// Write only what changed: under Middleware -> ServeMux -> Handler
-		// both are the Scope's own, and goroutines that middleware code
-		// started may be reading them.
-		if hs.req != r {
-			hs.req = r
-		}
-		if x.tw != &hs.tw {
-			hs.w = x.w
+		// Providers built while this handler runs see its context, request
+		// and writer: a router or a middleware inside Middleware may have
+		// replaced them (a timeout's deadline, say). Write only if one
+		// changed: under Middleware -> ServeMux -> Handler none has, and
+		// goroutines that middleware code started may be reading them.
+		s := x.s
+		if ctx != s.ctx || r != s.req || x.w != s.w {
+			x.outer = s.swap(inputs{ctx, ctx.Done(), r, x.w})
+			x.restore = true
 		}
 		return x
 	}
@@ -705,9 +725,13 @@ func (x *exchange) request() *http.Request {
 	return x.r
 }
 
-// end closes the Scope if the handler opened it, and reports the cleanups'
-// errors: the response is already written, so the client cannot learn them.
+// end gives a joined Scope its inputs back, or closes the Scope if the
+// handler opened it and reports the cleanups' errors: the response is
+// already written, so the client cannot learn them.
 func (x *exchange) end() {
+	if x.restore { // before and after the handler, middleware code sees its own
+		x.s.swap(x.outer)
+	}
 	if !x.owned {
 		return
 	}

@@ -893,3 +893,60 @@ func TestHandlerJoiningMiddlewareDoesNotDisturbItsGoroutines(t *testing.T) {
 		require.Equal(t, "\"/x\"\n", rec.Body.String())
 	}
 }
+
+type (
+	ctxSeen   struct{ deadline bool }
+	ctxProbed struct{}
+)
+
+// Under Middleware, a provider built while a handler runs sees that
+// handler's request context, such as the deadline that a timeout
+// middleware inside Middleware set; before and after the handler, it sees
+// the Middleware's.
+func TestMiddlewareProvidersSeeTheHandlersContext(t *testing.T) {
+	c, _ := newHTTP(t)
+	require.NoError(t, c.Provide(func(ctx context.Context) *ctxSeen {
+		_, ok := ctx.Deadline()
+		return &ctxSeen{deadline: ok}
+	}, depend.NoCache))
+	var inHandler, afterHandler *ctxSeen
+	timeout := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+	after := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			s, _ := depend.ScopeFrom(r.Context())
+			var err error
+			afterHandler, err = depend.Resolve[*ctxSeen](s)
+			require.NoError(t, err)
+		})
+	}
+	h := c.Middleware(after(timeout(c.Handler(func(v *ctxSeen) { inHandler = v }))))
+	rec := serve(h, "GET", "/")
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.True(t, inHandler.deadline, "the provider did not see the handler's deadline")
+	require.False(t, afterHandler.deadline, "after the handler, a provider saw the handler's context")
+}
+
+// A handler whose context has ended starts no provider, even under
+// Middleware whose own context is alive.
+func TestMiddlewareHandlerContextEndedStartsNoProvider(t *testing.T) {
+	c, _ := newHTTP(t)
+	var calls atomic.Int32
+	require.NoError(t, c.Provide(func() *ctxProbed { calls.Add(1); return &ctxProbed{} }))
+	cancelled := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithCancel(r.Context())
+			cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+	rec := serve(c.Middleware(cancelled(c.Handler(func(*ctxProbed) {}))), "GET", "/")
+	require.Equal(t, http.StatusInternalServerError, rec.Code)
+	require.Zero(t, calls.Load(), "a provider started after the handler's context ended")
+}
