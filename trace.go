@@ -268,8 +268,9 @@ func quote(s string) string {
 //	mux.Handle("GET /users/{id}", c.Handler(getUser))
 //	http.ListenAndServe(addr, depend.ServerTiming(mux))
 //
-// ServerTiming must wrap whatever opens the request's Scope (Handler, or
-// Middleware), since it is the Scope's context that carries the record.
+// Wrap whatever opens the request's Scope (Handler, or Middleware), since
+// the context providers see carries the record. Placed inside Middleware,
+// it records only what is built while the handler runs.
 //
 // A metric is named after the provided type, made a valid token, with the
 // type, its lifetime and "error" for a failed call in its description. At
