@@ -89,3 +89,57 @@ func TestTimeoutInsideMiddleware(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeoutOutsideMiddleware: middleware.Timeout before c.Middleware
+// bounds the whole Scope, so a provider sees the deadline whether middleware
+// code or the handler resolves it first.
+func TestTimeoutOutsideMiddleware(t *testing.T) {
+	const timeout = time.Minute
+	c := depend.New()
+	require.NoError(t, c.Provide(func(ctx context.Context) Deadline {
+		at, ok := ctx.Deadline()
+		return Deadline{At: at, OK: ok, Ctx: ctx}
+	}))
+	var got, early Deadline
+	resolveEarly := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, ok := depend.ScopeFrom(r.Context())
+			if !ok {
+				http.Error(w, "resolveEarly must run inside c.Middleware", http.StatusInternalServerError)
+				return
+			}
+			var err error
+			if early, err = depend.Resolve[Deadline](s); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	handler := c.Handler(func(d Deadline) { got = d })
+	for _, tc := range []struct {
+		name  string
+		use   []func(http.Handler) http.Handler
+		early bool
+	}{
+		{"resolved by the handler", []func(http.Handler) http.Handler{middleware.Timeout(timeout), c.Middleware}, false},
+		{"resolved by middleware code", []func(http.Handler) http.Handler{middleware.Timeout(timeout), c.Middleware, resolveEarly}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, early = Deadline{}, Deadline{}
+			r := chi.NewRouter()
+			r.Use(tc.use...)
+			r.Method(http.MethodGet, "/", handler)
+
+			start := time.Now()
+			rec := serve(r, http.MethodGet, "/", "")
+			end := time.Now()
+			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			require.True(t, got.OK, "the provider's context has Timeout's deadline")
+			assert.WithinRange(t, got.At, start.Add(timeout), end.Add(timeout))
+			if tc.early {
+				assert.Equal(t, got, early, "the handler got the value middleware code resolved")
+			}
+		})
+	}
+}
