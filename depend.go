@@ -31,6 +31,23 @@ type Container struct {
 	http atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
 
 	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
+
+	failed []error // failed registration calls, unprefixed; guarded by mu
+	// unusable reports the registrations that failed before sealing to
+	// every Scope; set under mu at seal, read-only afterwards.
+	unusable error
+}
+
+// keep records a failed registration call, so that it cannot be lost when
+// the caller ignores the error, and returns it for the caller.
+func (c *Container) keep(err error) error {
+	if err == nil {
+		return nil
+	}
+	c.mu.Lock()
+	c.failed = append(c.failed, err)
+	c.mu.Unlock()
+	return publicError(err)
 }
 
 // New returns an empty Container, as does a zero Container. It is safe for
@@ -166,19 +183,35 @@ var (
 // interface holds them differently. Other funcs are called through
 // reflect. Provide is safe for concurrent use, and fails with ErrSealed once
 // the Container has been sealed by NewScope or Handler.
+//
+// A failed Provide is also kept by the Container, like the failures of
+// Replace, Observe and SetParallel, so that ignoring its error loses
+// nothing: Validate reports it, Handler and Middleware refuse to wrap, and
+// if it failed before the Container was sealed, every Resolve and Invoke in
+// its Scopes fails with it. Register, then check once:
+//
+//	c.Provide(NewDB, depend.Singleton)
+//	c.Provide(NewRepo)
+//	if err := c.Validate(); err != nil {
+//		log.Fatal(err)
+//	}
 func (c *Container) Provide(fn any, opts ...Option) error {
+	return c.keep(c.provide(fn, opts))
+}
+
+func (c *Container) provide(fn any, opts []Option) error {
 	p, err := newProvider(fn, opts)
 	if err != nil {
-		return publicError(err)
+		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sealed.Load() {
-		return publicError(fmt.Errorf("Provide %s: register every provider before the first NewScope or Handler: %w", p, ErrSealed))
+		return fmt.Errorf("Provide %s: register every provider before the first NewScope or Handler: %w", p, ErrSealed)
 	}
 	for _, t := range p.provides() {
 		if prev := c.byType[t]; prev != nil {
-			return publicError(fmt.Errorf("Provide %s: %v is already provided by %s; remove one of them or give them distinct types: %w", p, t, prev, ErrAlreadyProvided))
+			return fmt.Errorf("Provide %s: %v is already provided by %s; remove one of them or give them distinct types: %w", p, t, prev, ErrAlreadyProvided)
 		}
 	}
 	if c.byType == nil { // a zero Container, not made by New

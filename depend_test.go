@@ -900,3 +900,95 @@ func TestValidateWhileServing(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+type (
+	regDB   struct{ name string }
+	regRepo struct{}
+)
+
+// A registration call that fails is kept by the Container, so that code
+// which ignores its error, as quick snippets do, still fails at startup:
+// Validate reports it, Handler and Middleware refuse to wrap, and no Scope
+// serves a half-wired graph in which the first provider silently won.
+func TestFailedRegistrationsCannotBeLost(t *testing.T) {
+	tests := []struct {
+		name     string
+		register func(c *depend.Container)
+		sentinel error
+		message  string
+	}{
+		{"not a func", func(c *depend.Container) { c.Provide(42) }, depend.ErrBadProvider, "Provide(int)"},
+		{"a wrong shape", func(c *depend.Container) { c.Provide(func() (*regDB, int) { return nil, 0 }) }, depend.ErrBadProvider, "the second result is int"},
+		{"a duplicate", func(c *depend.Container) { c.Provide(func() *regDB { return &regDB{name: "second"} }) }, depend.ErrAlreadyProvided, "*depend_test.regDB is already provided"},
+		{"a Replace of nothing", func(c *depend.Container) { c.Replace(func() *regRepo { return nil }) }, depend.ErrNotProvided, "nothing to replace"},
+		{"a nil observer", func(c *depend.Container) { c.Observe(nil) }, depend.ErrBadProvider, "Observe"},
+		{"a bad option", func(c *depend.Container) { c.Provide(func() *regRepo { return nil }, depend.Lifetime(9)) }, depend.ErrBadProvider, "Lifetime(9)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			newApp := func() *depend.Container {
+				c := depend.New()
+				c.Provide(func() *regDB { return &regDB{name: "first"} })
+				tt.register(c) // the error is ignored, as in a snippet
+				return c
+			}
+
+			err := newApp().Validate()
+			require.ErrorIs(t, err, tt.sentinel)
+			require.ErrorContains(t, err, tt.message)
+
+			for what, wrap := range map[string]func(c *depend.Container){
+				"Handler":    func(c *depend.Container) { c.Handler(func(*regDB) {}) },
+				"Middleware": func(c *depend.Container) { c.Middleware(http.NotFoundHandler()) },
+			} {
+				func() {
+					defer func() {
+						p := recover()
+						require.NotNil(t, p, "%s wrapped a Container whose registration failed", what)
+						require.ErrorIs(t, p.(error), tt.sentinel)
+						require.ErrorContains(t, p.(error), "a registration failed")
+					}()
+					wrap(newApp())
+				}()
+			}
+
+			s := newApp().NewScope(context.Background())
+			db, err := depend.Resolve[*regDB](s)
+			require.ErrorIs(t, err, tt.sentinel, "a Scope served a Container whose registration failed")
+			require.ErrorContains(t, err, "registrations of this Container failed")
+			require.Nil(t, db)
+			require.ErrorIs(t, s.Invoke(func(*regDB) {}), tt.sentinel)
+			require.NoError(t, s.Close())
+		})
+	}
+}
+
+// A registration refused because the Container was already sealed does not
+// take down the Scopes that are serving, but Validate still reports it.
+func TestRegistrationAfterSealIsReported(t *testing.T) {
+	c := depend.New()
+	provide(t, c, func() *regDB { return &regDB{} })
+	s := scope(t, c)
+	require.ErrorIs(t, c.Provide(func() *regRepo { return nil }), depend.ErrSealed)
+	require.ErrorIs(t, c.SetParallel(true), depend.ErrSealed)
+	_, err := depend.Resolve[*regDB](s)
+	require.NoError(t, err)
+	err = c.Validate()
+	require.ErrorIs(t, err, depend.ErrSealed)
+	require.ErrorContains(t, err, "depend: Provide func() *depend_test.regRepo")
+	require.ErrorContains(t, err, "depend: SetParallel: call it before")
+}
+
+// A Fork inherits the failures of its original, and its own stay its own.
+func TestForkKeepsFailedRegistrations(t *testing.T) {
+	c := depend.New()
+	c.Provide(42)
+	require.ErrorIs(t, c.Fork().Validate(), depend.ErrBadProvider)
+
+	ok := depend.New()
+	provide(t, ok, func() *regDB { return &regDB{} })
+	f := ok.Fork()
+	f.Replace(func() *regRepo { return nil })
+	require.ErrorIs(t, f.Validate(), depend.ErrNotProvided)
+	require.NoError(t, ok.Validate(), "a fork's failure reached its original")
+}

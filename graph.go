@@ -238,6 +238,9 @@ func (c *Container) seal() {
 			p.node.broken = p.GraphError
 		}
 	}
+	if len(c.failed) > 0 {
+		c.unusable = fmt.Errorf("registrations of this Container failed, so it serves no Scope; fix them (Validate lists them): %w", errors.Join(c.failed...))
+	}
 	n := len(c.providers)
 	c.singles = make([]singleton, n)
 	c.tables.New = func() any { return newTable(n) }
@@ -245,20 +248,21 @@ func (c *Container) seal() {
 }
 
 // Validate checks the whole graph and reports every problem, joined: each
-// missing dependency with the chain that needs it, each cycle with its full
-// loop, and each captive dependency (a Singleton that depends on a Scoped or
-// NoCache value or on a per-request input). It returns nil when every
-// provider can be built. Validate is safe for concurrent use.
+// registration call that failed (Provide, Replace, Observe, SetParallel),
+// each missing dependency with the chain that needs it, each cycle with its
+// full loop, and each captive dependency (a Singleton that depends on a
+// Scoped or NoCache value or on a per-request input). It returns nil when
+// every registration succeeded and every provider can be built. Validate
+// is safe for concurrent use.
 func (c *Container) Validate() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return joinProblems(dedupe(c.check(c.providers)))
-}
-
-func joinProblems(problems []problem) error {
-	errs := make([]error, len(problems))
-	for i, p := range problems {
-		errs[i] = publicError(p.GraphError)
+	var errs []error
+	for _, err := range c.failed {
+		errs = append(errs, publicError(err))
+	}
+	for _, p := range dedupe(c.check(c.providers)) {
+		errs = append(errs, publicError(p.GraphError))
 	}
 	return errors.Join(errs...)
 }

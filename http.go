@@ -360,6 +360,9 @@ func (c *Container) checkDeps(name string, deps []dep) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
+	for _, err := range c.failed {
+		errs = append(errs, publicError(fmt.Errorf("%s: a registration failed: %w", name, err)))
+	}
 	var roots []*provider
 	for _, d := range deps {
 		if d.kind == depMissing {

@@ -12,8 +12,9 @@ import (
 // is the same code whether it was forked or not.
 
 // Fork returns a new, unsealed Container with the registrations of c: the
-// same providers, lifetimes and As bindings, and the same HTTPOptions,
-// observers and parallel setting, but none of c's state. The fork builds its
+// same providers, lifetimes and As bindings, the same HTTPOptions,
+// observers and parallel setting, and the failed registrations, but none of
+// c's state. The fork builds its
 // own Singletons and runs their cleanups at its own Close, and it can take
 // more Provide calls, observers or Replace calls before its first NewScope or
 // Handler; handlers wrapped by c stay c's. c may be sealed or not, and is
@@ -37,6 +38,7 @@ func (c *Container) Fork() *Container {
 	}
 	f.http.Store(c.http.Load())
 	f.observer, f.parallel = c.observer, c.parallel
+	f.failed = slices.Clone(c.failed)
 	return f
 }
 
@@ -55,25 +57,30 @@ func (c *Container) Fork() *Container {
 // Replace fails with ErrNotProvided if nothing provides fn's type (so a typo
 // cannot silently add a provider), with ErrSealed after the first NewScope
 // or Handler, and with ErrAlreadyProvided if one of fn's As types belongs to a
-// third provider. It is safe for concurrent use.
+// third provider. A failed Replace is kept, as a failed Provide is. It is
+// safe for concurrent use.
 func (c *Container) Replace(fn any, opts ...Option) error {
+	return c.keep(c.replace(fn, opts))
+}
+
+func (c *Container) replace(fn any, opts []Option) error {
 	p, err := newProvider(fn, opts)
 	if err != nil {
-		return publicError(fmt.Errorf("Replace: %w", err))
+		return fmt.Errorf("Replace: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sealed.Load() {
-		return publicError(fmt.Errorf("Replace %s: replace providers before the first NewScope or Handler, or Fork the Container and replace in the fork: %w", p, ErrSealed))
+		return fmt.Errorf("Replace %s: replace providers before the first NewScope or Handler, or Fork the Container and replace in the fork: %w", p, ErrSealed)
 	}
 	old := c.byType[p.out]
 	if old == nil {
-		return publicError(fmt.Errorf("Replace %s: nothing provides %v, so there is nothing to replace; check the type, or use Provide to add a provider: %w", p, p.out, ErrNotProvided))
+		return fmt.Errorf("Replace %s: nothing provides %v, so there is nothing to replace; check the type, or use Provide to add a provider: %w", p, p.out, ErrNotProvided)
 	}
 	inherit(p, old, opts)
 	for _, t := range p.provides() {
 		if owner := c.byType[t]; owner != nil && owner != old {
-			return publicError(fmt.Errorf("Replace %s: %v is provided by %s; Replace that type on its own: %w", p, t, owner, ErrAlreadyProvided))
+			return fmt.Errorf("Replace %s: %v is provided by %s; Replace that type on its own: %w", p, t, owner, ErrAlreadyProvided)
 		}
 	}
 	if old.out == p.out {

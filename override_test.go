@@ -241,9 +241,9 @@ func TestReplaceAsBindings(t *testing.T) {
 		f := c.Fork()
 		require.NoError(t, f.Replace(func() ovStore { return &ovFake{name: "fake"} }))
 		require.NoError(t, f.Validate())
-		// The binding moved: providing it again in the fork is a conflict
+		// The binding moved: providing it again in a fork is a conflict
 		// with the replacement, not with *ovPg.
-		err := f.Provide(func() *ovFake { return nil }, depend.As[ovStore]())
+		err := f.Fork().Provide(func() *ovFake { return nil }, depend.As[ovStore]())
 		require.ErrorIs(t, err, depend.ErrAlreadyProvided)
 		assert.Contains(t, err.Error(), "depend_test.ovStore is already provided by func() depend_test.ovStore")
 		assert.Equal(t, "fake", resolveIn[ovStore](t, f).Name())

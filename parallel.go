@@ -32,12 +32,17 @@ import (
 // has failed.
 //
 // Call SetParallel before the first NewScope or Handler; after that it fails
-// with ErrSealed. It is safe for concurrent use.
+// with ErrSealed, and the failure is kept, as Provide's is. It is safe for
+// concurrent use.
 func (c *Container) SetParallel(on bool) error {
+	return c.keep(c.setParallel(on))
+}
+
+func (c *Container) setParallel(on bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sealed.Load() {
-		return publicError(fmt.Errorf("SetParallel: call it before the first NewScope or Handler: %w", ErrSealed))
+		return fmt.Errorf("SetParallel: call it before the first NewScope or Handler: %w", ErrSealed)
 	}
 	c.parallel = on
 	return nil

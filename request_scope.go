@@ -44,6 +44,11 @@ type Scope struct {
 // their context.Context. A nil ctx means context.Background(). The first call
 // seals the Container: Provide fails from then on. NewScope is safe for
 // concurrent use.
+//
+// NewScope does not fail: if a registration call failed before the
+// Container was sealed, every Resolve and Invoke in the Scope returns that
+// failure, so a half-wired graph never serves a request. Call Validate (or
+// Start) at startup to learn it before any request does.
 func (c *Container) NewScope(ctx context.Context) *Scope {
 	if ctx == nil {
 		ctx = context.Background()
@@ -76,6 +81,10 @@ func (s *Scope) enter() error {
 	if s.c.closed.Load() {
 		s.leave()
 		return ErrContainerClosed
+	}
+	if s.c.unusable != nil {
+		s.leave()
+		return s.c.unusable
 	}
 	return nil
 }

@@ -46,17 +46,21 @@ type Event struct {
 // them.
 //
 // Call Observe before the first NewScope or Handler, like Provide; after
-// that it fails with ErrSealed. A Container without observers pays one
+// that it fails with ErrSealed. A failure is kept, as Provide's is. A Container without observers pays one
 // predictable branch per lookup for this feature and allocates nothing.
 // Observe is safe for concurrent use.
 func (c *Container) Observe(fn func(Event)) error {
+	return c.keep(c.observe(fn))
+}
+
+func (c *Container) observe(fn func(Event)) error {
 	if fn == nil {
-		return publicError(fmt.Errorf("Observe: the observer func is nil; pass a func(depend.Event): %w", ErrBadProvider))
+		return fmt.Errorf("Observe: the observer func is nil; pass a func(depend.Event): %w", ErrBadProvider)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sealed.Load() {
-		return publicError(fmt.Errorf("Observe: add observers before the first NewScope or Handler: %w", ErrSealed))
+		return fmt.Errorf("Observe: add observers before the first NewScope or Handler: %w", ErrSealed)
 	}
 	if prev := c.observer; prev != nil {
 		fn = chain(prev, fn)

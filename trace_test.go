@@ -179,7 +179,7 @@ func TestObserveOrderAndMisuse(t *testing.T) {
 	var order []string
 	require.NoError(t, c.Observe(func(depend.Event) { order = append(order, "first") }))
 	require.NoError(t, c.Observe(func(depend.Event) { order = append(order, "second") }))
-	require.ErrorIs(t, c.Observe(nil), depend.ErrBadProvider)
+	require.ErrorIs(t, c.Fork().Observe(nil), depend.ErrBadProvider)
 
 	s := c.NewScope(context.Background())
 	_, err := depend.Resolve[*tDB](s)
