@@ -599,7 +599,7 @@ func TestBuiltins(t *testing.T) {
 	} {
 		err := resolve()
 		require.ErrorIs(t, err, depend.ErrNotProvided)
-		assert.Contains(t, err.Error(), "exists only in a Scope opened by Handler or Middleware")
+		assert.Contains(t, err.Error(), "exists only in a Scope opened for an HTTP request")
 	}
 }
 

@@ -138,7 +138,7 @@ func TestErasedWriterOutsideHTTP(t *testing.T) {
 	defer s.Close()
 	err := s.Invoke(func(http.ResponseWriter) {})
 	require.ErrorIs(t, err, depend.ErrNotProvided)
-	assert.Contains(t, err.Error(), "exists only in a Scope opened by Handler or Middleware")
+	assert.Contains(t, err.Error(), "exists only in a Scope opened for an HTTP request")
 }
 
 // TestTypedProvidersOfValues covers Func0..Func6 with value types, which

@@ -447,6 +447,31 @@ func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope 
 	return hs
 }
 
+// NewHTTPScope opens the Scope of one HTTP request outside Handler and
+// Middleware: for a test of a provider that reads the request, or for an
+// integration that routes by itself. Its providers see r, with a context
+// that carries the Scope (see ScopeFrom), r's context as their
+// context.Context, and w. Close it when the request ends; call Finish
+// first if it has BeforeResponse values and a response follows.
+//
+// A nil r opens a Scope on context.Background() in which *http.Request is
+// not available, and a nil w one without http.ResponseWriter. Like
+// NewScope, it seals the Container and is safe for concurrent use.
+func (c *Container) NewHTTPScope(w http.ResponseWriter, r *http.Request) *Scope {
+	c.seal()
+	if r == nil {
+		s := c.NewScope(context.Background())
+		s.w = w
+		return s
+	}
+	hs := c.openHTTP(w, r)
+	hs.req = r.WithContext(&hs.ctx)
+	if w == nil {
+		hs.w = nil
+	}
+	return &hs.Scope
+}
+
 // exchange is one request as one handler sees it.
 type exchange struct {
 	hs    *httpScope

@@ -950,3 +950,50 @@ func TestMiddlewareHandlerContextEndedStartsNoProvider(t *testing.T) {
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	require.Zero(t, calls.Load(), "a provider started after the handler's context ended")
 }
+
+type hsTenant struct{ ID string }
+
+// NewHTTPScope opens one request's Scope without routing: providers see
+// the request (whose context carries the Scope) and the writer, as under
+// Handler.
+func TestNewHTTPScope(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(r *http.Request, w http.ResponseWriter) (*hsTenant, error) {
+		id := r.Header.Get("X-Tenant")
+		if id == "" {
+			return nil, &depend.HTTPError{Status: http.StatusBadRequest, Message: "no tenant"}
+		}
+		s, ok := depend.ScopeFrom(r.Context())
+		if !ok || s == nil {
+			return nil, errors.New("the request's context does not carry the Scope")
+		}
+		w.Header().Set("X-Tenant", id)
+		return &hsTenant{ID: id}, nil
+	}))
+	t.Run("a request and a recorder", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("X-Tenant", "acme")
+		rec := httptest.NewRecorder()
+		s := c.NewHTTPScope(rec, req)
+		tenant, err := depend.Resolve[*hsTenant](s)
+		require.NoError(t, err)
+		require.Equal(t, "acme", tenant.ID)
+		require.Equal(t, "acme", rec.Header().Get("X-Tenant"))
+		require.NoError(t, s.Close())
+	})
+	t.Run("the provider's error", func(t *testing.T) {
+		s := c.NewHTTPScope(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+		defer s.Close()
+		_, err := depend.Resolve[*hsTenant](s)
+		var he *depend.HTTPError
+		require.ErrorAs(t, err, &he)
+		require.Equal(t, http.StatusBadRequest, he.Status)
+	})
+	t.Run("nil request and writer", func(t *testing.T) {
+		s := c.NewHTTPScope(nil, nil)
+		defer s.Close()
+		_, err := depend.Resolve[*hsTenant](s)
+		require.ErrorIs(t, err, depend.ErrNotProvided)
+		require.ErrorContains(t, err, "*http.Request exists only in a Scope opened for an HTTP request")
+	})
+}

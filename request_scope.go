@@ -169,7 +169,7 @@ func (s *Scope) value(d *dep) (any, error) {
 }
 
 func errNotHTTP(t reflect.Type) error {
-	return fmt.Errorf("%v exists only in a Scope opened by Handler or Middleware: %w", t, ErrNotProvided)
+	return fmt.Errorf("%v exists only in a Scope opened for an HTTP request, by Handler, Middleware or NewHTTPScope: %w", t, ErrNotProvided)
 }
 
 // get returns the value of a Singleton or NoCache provider; resolve serves

@@ -17,6 +17,8 @@ package dependtest
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/godepend/depend"
@@ -76,4 +78,29 @@ func Resolve[T any](t testing.TB, c *depend.Container, overrides ...any) T {
 		t.Fatalf("dependtest: %v", err)
 	}
 	return v
+}
+
+// RequestScope opens one request's Scope for r on Container(t, c,
+// overrides...), as Handler would, so that a provider that reads the
+// request (a header, a path value, the body) is tested without routing:
+//
+//	req := httptest.NewRequest("GET", "/orders", nil)
+//	req.Header.Set("Authorization", "Bearer secret")
+//	s, rec := dependtest.RequestScope(t, app, req)
+//	user, err := depend.Resolve[*User](s)
+//
+// Providers see r (with a context that carries the Scope) and the returned
+// recorder as the http.ResponseWriter. The Scope is closed when the test
+// ends, before the fork's Singletons; if a cleanup fails, so does the test.
+// It is safe for concurrent use by parallel tests.
+func RequestScope(t testing.TB, c *depend.Container, r *http.Request, overrides ...any) (*depend.Scope, *httptest.ResponseRecorder) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s := Container(t, c, overrides...).NewHTTPScope(rec, r)
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("dependtest: closing the Scope: %v", err)
+		}
+	})
+	return s, rec
 }

@@ -3,6 +3,8 @@ package dependtest_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -202,4 +204,29 @@ func TestParallelOverrides(t *testing.T) {
 		assert.Equal(t, int32(8), built.Load())
 		assert.Zero(t, closed.Load(), "no real DB was opened")
 	})
+}
+
+type Tenant struct{ ID string }
+
+// A provider that reads the request is tested alone, without routing.
+func TestRequestScope(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(r *http.Request, w http.ResponseWriter) (*Tenant, error) {
+		w.Header().Set("X-Tenant", r.Header.Get("X-Tenant"))
+		return &Tenant{ID: r.Header.Get("X-Tenant")}, nil
+	}))
+	req := httptest.NewRequest(http.MethodGet, "/orders", nil)
+	req.Header.Set("X-Tenant", "acme")
+	s, rec := dependtest.RequestScope(t, c, req, func(r *http.Request) *Tenant {
+		return &Tenant{ID: "fake " + r.URL.Path}
+	})
+	tenant, err := depend.Resolve[*Tenant](s)
+	require.NoError(t, err)
+	assert.Equal(t, "fake /orders", tenant.ID, "the override was not used")
+
+	s, rec = dependtest.RequestScope(t, c, req)
+	tenant, err = depend.Resolve[*Tenant](s)
+	require.NoError(t, err)
+	assert.Equal(t, "acme", tenant.ID)
+	assert.Equal(t, "acme", rec.Header().Get("X-Tenant"))
 }
