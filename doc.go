@@ -64,6 +64,24 @@
 // before every handler of a [Group], as FastAPI's dependencies=[...] does for
 // a router: an auth check that answers 401, say.
 //
+// A cleanup normally runs when the request ends, after the response is
+// written. A provider registered with [BeforeResponse] has its cleanup run
+// when the handler returns, before anything is written, as FastAPI's
+// Depends(scope="function"): a transaction that commits there turns a failed
+// commit into a 5xx instead of a 201 for a lost write. [Scope.Finish] runs
+// that phase in Scopes opened by hand. Under Middleware, providers built
+// while a handler runs see that handler's request and context.
+//
+// # Startup
+//
+// A Container keeps every registration call that failed, so an ignored
+// error is not lost: [Container.Validate] reports those failures with the
+// graph's problems, Handler and Middleware refuse to wrap, and the Scopes of
+// such a Container fail every resolution. [Container.Start] validates and
+// builds the Singletons before serving, reporting each failure with its
+// path, so a database that cannot be opened fails the deployment, not the
+// first request.
+//
 // # Testing
 //
 // [Container.Fork] copies a Container's registrations, and [Container.Replace]
@@ -72,6 +90,8 @@
 // global state: parallel tests can each fork the application's Container.
 // Package [github.com/godepend/depend/dependtest] forks, replaces, validates
 // and resolves in one call, and closes what it opened when the test ends.
+// [Container.NewHTTPScope] opens a request's Scope for a given request and
+// writer, so a provider that reads the request is tested without routing.
 //
 // # The graph
 //
