@@ -14,18 +14,22 @@ import (
 
 // Scope is one request's cache: each Scoped provider runs at most once in it,
 // however many parameters, providers and goroutines ask for its value.
-// Values with cleanups are torn down, newest first, when the Scope closes.
+// Values with cleanups are torn down, newest first, when the Scope closes
+// (BeforeResponse ones earlier, by Finish).
 //
 // A Scope is safe for concurrent use. Close it when the request ends; after
 // Close every method returns ErrScopeClosed. So do Resolve and Invoke on a
 // nil *Scope, on which Close does nothing.
 type Scope struct {
-	c    *Container
+	c *Container
+	// The inputs providers see: set at open, and swapped without a lock by
+	// a Handler that joins Middleware's Scope with inputs of its own, for
+	// as long as it runs (see exchange.restore).
 	ctx  context.Context
-	done <-chan struct{} // ctx.Done(), read once
+	done <-chan struct{} // ctx.Done(), read once per swap
 	req  *http.Request
 	w    http.ResponseWriter
-	// cancel is non-nil for a parallel Scope: it cancels ctx, which the
+	// cancel is non-nil for a parallel Scope: it cancels the context the
 	// Scope created and owns. Set at open, read-only afterwards.
 	cancel context.CancelCauseFunc
 
