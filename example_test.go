@@ -11,10 +11,14 @@ import (
 
 type Config struct{ Debug bool }
 
-type Service struct{ Config *Config }
+type Service struct {
+	Config *Config
+	Clock  *Clock // the docs' tests replace it with a fixed one
+}
 
-// The README's quickstart: keep the two in sync.
+// The README's quickstart.
 func Example() {
+	// snippet readme-quickstart
 	c := depend.New()
 	loads := 0
 	c.Provide(func() *Config {
@@ -30,7 +34,9 @@ func Example() {
 	defer s.Close()
 	svc, _ := depend.Resolve[*Service](s)
 	cfg, _ := depend.Resolve[*Config](s)
-	fmt.Println(svc.Config == cfg, loads)
+	fmt.Println(svc.Config == cfg, loads) // true 1
+	// end snippet
+
 	// Output: true 1
 }
 
