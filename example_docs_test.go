@@ -210,7 +210,7 @@ func newApp(dbLog io.Writer) *depend.Container {
 			}
 			return tx.Commit()
 		}, nil
-	})
+	}, depend.BeforeResponse)
 	// end snippet
 	c.Provide(NewNoteRepo)
 	c.Provide(userFromToken)

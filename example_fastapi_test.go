@@ -91,7 +91,7 @@ func Example_fastapiYield() {
 			}
 			return tx.Commit()
 		}, nil
-	})
+	}, depend.BeforeResponse)
 	// end snippet
 	h := c.Handler(func(r *http.Request, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(r.Context(), "INSERT INTO notes (text) VALUES (?)", r.URL.Query().Get("text")); err != nil {

@@ -10,6 +10,7 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -375,4 +376,75 @@ func ExampleWithParallel() {
 	// Output:
 	// depend: build *depend_test.User: user service down
 	// waited for the prices: false
+}
+
+// openNotesDB stands for a database that cannot be opened, to show what
+// Start reports.
+func openNotesDB() (*sql.DB, func() error, error) {
+	return nil, nil, errors.New("open /var/lib/notes.db: permission denied")
+}
+
+// NoteIndex is a Singleton built from the database.
+type NoteIndex struct{ db *sql.DB }
+
+func newNoteIndex(db *sql.DB) *NoteIndex { return &NoteIndex{db: db} }
+
+// startNotes registers the notes service and starts it, as main would.
+func startNotes(ctx context.Context, c *depend.Container) error {
+	// snippet guide-startup
+	c.Provide(openNotesDB, depend.Singleton)
+	c.Provide(newNoteIndex, depend.Singleton)
+	if err := c.Start(ctx); err != nil { // validates, then builds the Singletons
+		return err
+	}
+	// end snippet
+	return nil
+}
+
+// Guide, Startup: Start reports a Singleton that cannot be built, with its
+// path, before any request.
+func ExampleContainer_Start() {
+	err := startNotes(context.Background(), depend.New())
+	fmt.Println(err)
+	// Output:
+	// depend: Start: build *depend_test.NoteIndex: build *sql.DB: open /var/lib/notes.db: permission denied
+}
+
+// Guide, Startup: a failed registration is kept for Validate.
+func ExampleContainer_Validate_keptErrors() {
+	c := depend.New()
+	// snippet guide-kept-errors
+	c.Provide(func() *Config { return &Config{} })
+	c.Provide(func() *Config { return &Config{Debug: true} }) // a second provider of *Config
+	c.Provide(42)                                             // not a func
+	err := c.Validate()                                       // reports both, one per line
+	// end snippet
+
+	fmt.Println(errors.Is(err, depend.ErrAlreadyProvided), errors.Is(err, depend.ErrBadProvider))
+	fmt.Println(len(strings.Split(err.Error(), "\n")), "lines")
+	// Output:
+	// true true
+	// 2 lines
+}
+
+// Guide, Testing: a provider that reads the request, tested alone.
+func TestGuideRequestScope(t *testing.T) {
+	t.Parallel()
+	// snippet guide-request-scope
+	req := httptest.NewRequest("GET", "/me", nil)
+	req.Header.Set("Authorization", "Bearer secret-ada")
+	s, _ := dependtest.RequestScope(t, app, req)
+	u, err := depend.Resolve[*User](s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// end snippet
+	assert.Equal(t, "ada", u.Name)
+
+	s, rec := dependtest.RequestScope(t, app, httptest.NewRequest("GET", "/me", nil))
+	_, err = depend.Resolve[*User](s)
+	var he *depend.HTTPError
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, http.StatusUnauthorized, he.Status)
+	assert.Zero(t, rec.Body.Len(), "a provider's error is the caller's to answer")
 }
