@@ -118,7 +118,7 @@ func NewApp(o Options) (*App, error) {
 		{newRandom, []depend.Option{depend.NoCache}},
 		{newNonce, nil},
 		{authenticate(o.Tokens), nil},
-		{beginTx, nil},
+		{beginTx, []depend.Option{depend.BeforeResponse}},
 	} {
 		if err := c.Provide(p.fn, p.opts...); err != nil {
 			return nil, err
@@ -240,6 +240,14 @@ func authenticate(tokens map[string]string) func(*Trace, *http.Request) (*User, 
 // beginTx opens the request's transaction. Its cleanup learns how the
 // request ended: it commits on success and rolls back on any error or panic,
 // like a FastAPI dependency that yields a session.
+//
+// It is registered with depend.BeforeResponse (FastAPI's
+// Depends(scope="function")): the cleanup runs when the handler has
+// returned, before the response is written, because a COMMIT can fail too
+// (the database is locked, a deferred constraint fails) and a commit that
+// fails must fail the response: the client gets a 500, not a 201 for a note
+// that was never kept. After the response, as by default, the failure could
+// only be logged.
 func beginTx(ctx context.Context, db *sql.DB, t *Trace) (*sql.Tx, func(error) error, error) {
 	t.Called("tx")
 	tx, err := db.BeginTx(ctx, nil)
@@ -252,7 +260,10 @@ func beginTx(ctx context.Context, db *sql.DB, t *Trace) (*sql.Tx, func(error) er
 			return tx.Rollback()
 		}
 		t.Log.Info("commit")
-		return tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
 	}, nil
 }
 
