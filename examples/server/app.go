@@ -98,43 +98,46 @@ type App struct {
 // Close releases the Singletons: it closes the database.
 func (a *App) Close() error { return a.c.Close() }
 
-// NewApp wires the providers and the routes. A wiring mistake panics here,
-// at startup, not on a request.
+// NewApp wires the providers and the routes, and opens the database: a
+// wiring mistake, or a database that cannot be opened, fails here, at
+// startup, with the path of what needed it, not on the first request.
 func NewApp(o Options) (*App, error) {
+	app, err := wire(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.c.Start(context.Background()); err != nil {
+		return nil, errors.Join(err, app.Close())
+	}
+	return app, nil
+}
+
+// wire is NewApp without the startup: it registers the providers and the
+// routes and calls none of them, so it opens no database (writeGraph uses it).
+func wire(o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
 	c := depend.New()
 	var requests atomic.Int64
-	for _, p := range []struct {
-		fn   any
-		opts []depend.Option
-	}{
-		{func() *slog.Logger { return o.Log }, []depend.Option{depend.Singleton}},
-		{openDB(o.DB), []depend.Option{depend.Singleton}},
-		{newTrace(&requests), nil},
-		{accessLog, nil},
-		{loadConfig, nil},
-		{newRandom, []depend.Option{depend.NoCache}},
-		{newNonce, nil},
-		{authenticate(o.Tokens), nil},
-		{beginTx, nil},
-	} {
-		if err := c.Provide(p.fn, p.opts...); err != nil {
-			return nil, err
-		}
+	// A failed Provide or Observe is kept by the Container, and Validate
+	// reports them all: register, then check once.
+	c.Provide(func() *slog.Logger { return o.Log }, depend.Singleton)
+	c.Provide(openDB(o.DB), depend.Singleton)
+	c.Provide(newTrace(&requests))
+	c.Provide(accessLog)
+	c.Provide(loadConfig)
+	c.Provide(newRandom, depend.NoCache)
+	c.Provide(newNonce)
+	c.Provide(authenticate(o.Tokens))
+	c.Provide(beginTx, depend.BeforeResponse)
+	// Every provider call and cache hit, logged at debug level (-debug).
+	c.Observe(depend.SlogObserver(o.Log))
+	if o.ServerTiming {
+		c.Observe(depend.ServerTimingObserver)
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
-	}
-	// Every provider call and cache hit, logged at debug level (-debug).
-	if err := c.Observe(depend.SlogObserver(o.Log)); err != nil {
-		return nil, err
-	}
-	if o.ServerTiming {
-		if err := c.Observe(depend.ServerTimingObserver); err != nil {
-			return nil, err
-		}
 	}
 	c.SetHTTPOptions(depend.HTTPOptions{ReportError: func(r *http.Request, err error) {
 		traceLog(r, o.Log).Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -180,6 +183,10 @@ func openDB(path string) func(*slog.Logger) (*sql.DB, func() error, error) {
 		// One connection: SQLite allows one writer, and ":memory:" is one
 		// database per connection.
 		db.SetMaxOpenConns(1)
+		if err := db.Ping(); err != nil { // sql.Open opens nothing yet
+			db.Close()
+			return nil, nil, fmt.Errorf("open %s: %w", path, err)
+		}
 		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)`); err != nil {
 			db.Close()
 			return nil, nil, fmt.Errorf("create the notes table in %s: %w", path, err)
@@ -240,6 +247,14 @@ func authenticate(tokens map[string]string) func(*Trace, *http.Request) (*User, 
 // beginTx opens the request's transaction. Its cleanup learns how the
 // request ended: it commits on success and rolls back on any error or panic,
 // like a FastAPI dependency that yields a session.
+//
+// It is registered with depend.BeforeResponse (FastAPI's
+// Depends(scope="function")): the cleanup runs when the handler has
+// returned, before the response is written, because a COMMIT can fail too
+// (the database is locked, a deferred constraint fails) and a commit that
+// fails must fail the response: the client gets a 500, not a 201 for a note
+// that was never kept. After the response, as by default, the failure could
+// only be logged.
 func beginTx(ctx context.Context, db *sql.DB, t *Trace) (*sql.Tx, func(error) error, error) {
 	t.Called("tx")
 	tx, err := db.BeginTx(ctx, nil)
@@ -252,7 +267,10 @@ func beginTx(ctx context.Context, db *sql.DB, t *Trace) (*sql.Tx, func(error) er
 			return tx.Rollback()
 		}
 		t.Log.Info("commit")
-		return tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
 	}, nil
 }
 

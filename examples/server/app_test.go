@@ -44,6 +44,7 @@ func (l *logBuffer) lines(requestID string) []string {
 
 type demo struct {
 	t   *testing.T
+	app *App
 	url string
 	log *logBuffer
 }
@@ -63,7 +64,7 @@ func start(t *testing.T, dbPath string) *demo {
 		srv.Close()
 		assert.NoError(t, app.Close())
 	})
-	return &demo{t: t, url: srv.URL, log: logs}
+	return &demo{t: t, app: app, url: srv.URL, log: logs}
 }
 
 // do sends a request and returns the status, the body and the request id.

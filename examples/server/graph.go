@@ -12,7 +12,7 @@ var graphFlag = flag.Bool("graph", false, "write the dependency graph as Graphvi
 // route's handler with the app-wide requirement. It calls no provider, so
 // no database is opened.
 func writeGraph(w io.Writer) error {
-	app, err := NewApp(Options{DB: ":memory:", Log: slog.New(slog.DiscardHandler)})
+	app, err := wire(Options{DB: ":memory:", Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
