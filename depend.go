@@ -28,7 +28,8 @@ type Container struct {
 	observer  func(Event)                // set by Observe under mu before sealing; read-only afterwards
 	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
 
-	http atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
+	http        atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
+	jsonBuffers sync.Pool                   // of *jsonBuffer, for handlers' results
 
 	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
 

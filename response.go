@@ -1,0 +1,249 @@
+package depend
+
+// Code in this file is how a request is answered: HTTPError and the
+// HTTPOptions that render and report errors, the JSON encoding of a
+// handler's value, and the writer that knows whether the response has
+// started, so that no second status is ever written.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+)
+
+// HTTPError is an error with an HTTP status: FastAPI's HTTPException. When a
+// provider or a handler returns it, Handler answers with Status and Message,
+// and the handler (or whatever needed the provider) does not run.
+//
+// Any error whose chain has a StatusCode() int method is treated the same
+// way; HTTPError is the ready-made one. A nil *HTTPError returned as an
+// error reads as a 500. An HTTPError is safe for concurrent use as long as
+// nobody modifies it.
+type HTTPError struct {
+	Status  int         // the response status, 300 to 599
+	Message string      // the response body; clients see it, so keep secrets out. Empty: the status text
+	Header  http.Header // added to the response, e.g. WWW-Authenticate for a 401
+	Err     error       // the cause, for logs and errors.Is; never sent to the client
+}
+
+// Error returns the message the client sees. It is safe for concurrent use.
+func (e *HTTPError) Error() string {
+	if e == nil { // a typed nil returned as an error: nothing says what failed
+		return http.StatusText(http.StatusInternalServerError)
+	}
+	if e.Message != "" {
+		return e.Message
+	}
+	return http.StatusText(e.Status)
+}
+
+// StatusCode returns the response status. It is safe for concurrent use.
+func (e *HTTPError) StatusCode() int {
+	if e == nil {
+		return http.StatusInternalServerError
+	}
+	return e.Status
+}
+
+// Unwrap returns the cause. It is safe for concurrent use.
+func (e *HTTPError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
+
+// HTTPOptions configures how Handler and Middleware answer a request that
+// failed. Set it with Container.SetHTTPOptions before serving. The zero value
+// means the defaults. HTTPOptions is a plain value; the funcs it holds must
+// be safe for concurrent use.
+type HTTPOptions struct {
+	// WriteError writes the response for a failed request, for example as
+	// application/problem+json (RFC 9457). status and message are what the
+	// client may see: the StatusCode() and message of the first error in the
+	// chain that has a StatusCode() int method, or 500 and "Internal Server
+	// Error" for any other error. err is the whole error, to choose a problem
+	// type with errors.Is or errors.As; never send its text, it can hold
+	// secrets. The headers of an HTTPError are already set. WriteError is not
+	// called once the response has started. Nil means http.Error(w, message,
+	// status): a text/plain body.
+	WriteError func(w http.ResponseWriter, r *http.Request, status int, message string, err error)
+
+	// ReportError receives the errors the client does not see in full: those
+	// answered with a 5xx status, an error that came after the response had
+	// started, and the errors of cleanups. Nil means logging them with
+	// slog.Default() at level ERROR.
+	ReportError func(r *http.Request, err error)
+}
+
+// SetHTTPOptions sets how Handler and Middleware answer failed requests. It
+// is safe for concurrent use, but configure it before serving: a request
+// that is already failing may use the previous options.
+func (c *Container) SetHTTPOptions(o HTTPOptions) { c.http.Store(&o) }
+
+var defaultHTTPOptions HTTPOptions
+
+func (c *Container) httpOptions() *HTTPOptions {
+	if o := c.http.Load(); o != nil {
+		return o
+	}
+	return &defaultHTTPOptions
+}
+
+func (o *HTTPOptions) report(r *http.Request, err error) {
+	if o.ReportError != nil {
+		o.ReportError(r, err)
+		return
+	}
+	slog.Default().ErrorContext(r.Context(), "request failed",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+}
+
+func (o *HTTPOptions) writeError(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+	if o.WriteError != nil {
+		o.WriteError(w, r, status, msg, err)
+		return
+	}
+	http.Error(w, msg, status)
+}
+
+type statusCoder interface{ StatusCode() int }
+
+// publicStatus returns the status and the message the client may see for err.
+func publicStatus(err error) (int, string) {
+	var sc statusCoder
+	if errors.As(err, &sc) {
+		if code := sc.StatusCode(); code >= 300 && code <= 599 {
+			if e, ok := sc.(error); ok {
+				return code, e.Error()
+			}
+		}
+	}
+	return http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)
+}
+
+// encode encodes fn's result v as the JSON response to send.
+func (h *handler) encode(x *exchange, v any) (*jsonBuffer, error) {
+	if x.tw != nil && x.tw.wrote {
+		return nil, fmt.Errorf("depend: %s wrote the response and also returned a value; do one or the other", h.name)
+	}
+	return x.s.c.encodeJSON(v)
+}
+
+// jsonBuffer holds an encoded response, so that a value that cannot be
+// encoded is answered with a 500 rather than a truncated 200, and nothing
+// is written before the BeforeResponse cleanups have run.
+// Buffers are pooled per Container.
+type jsonBuffer struct {
+	bytes.Buffer
+	enc    *json.Encoder
+	status int
+	pool   *sync.Pool // where free returns it
+}
+
+func (c *Container) encodeJSON(v any) (*jsonBuffer, error) {
+	b, _ := c.jsonBuffers.Get().(*jsonBuffer)
+	if b == nil {
+		b = &jsonBuffer{pool: &c.jsonBuffers}
+		b.enc = json.NewEncoder(&b.Buffer)
+	}
+	if err := b.enc.Encode(v); err != nil {
+		b.free()
+		return nil, fmt.Errorf("depend: encode the handler's %T result as JSON: %w", v, err)
+	}
+	b.status = http.StatusOK
+	if sc, ok := v.(statusCoder); ok {
+		if code := sc.StatusCode(); code >= 200 && code <= 599 {
+			b.status = code
+		}
+	}
+	return b, nil
+}
+
+// send writes the response and frees b.
+func (b *jsonBuffer) send(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if b.status != http.StatusOK { // Write sends 200 by itself
+		w.WriteHeader(b.status)
+	}
+	w.Write(b.Bytes()) // an error means the client went away: nothing to tell it
+	b.free()
+}
+
+func (b *jsonBuffer) free() {
+	if b.Cap() <= 64<<10 { // let the GC have the rare huge one
+		b.Reset()
+		b.pool.Put(b)
+	}
+}
+
+// fail records err as how the request ended and answers it, unless the
+// response has already started.
+func (x *exchange) fail(err error) {
+	x.s.setCause(err)
+	o := x.s.c.httpOptions()
+	r := x.request()
+	if x.tw != nil && x.tw.wrote {
+		o.report(r, fmt.Errorf("depend: %s %s: the response had started, so this error was not sent: %w", r.Method, r.URL.Path, err))
+		return
+	}
+	status, msg := publicStatus(err)
+	if status >= 500 {
+		o.report(r, err)
+	}
+	var he *HTTPError
+	if errors.As(err, &he) && he != nil {
+		for k, v := range he.Header {
+			x.w.Header()[k] = v
+		}
+	}
+	o.writeError(x.w, r, status, msg, err)
+}
+
+// trackWriter remembers whether the response has started, so that an error
+// after that is not answered with a second status. It passes Flush, Hijack
+// and ReadFrom through, and http.ResponseController finds the writer it wraps
+// with Unwrap.
+type trackWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *trackWriter) WriteHeader(code int) {
+	if code < 100 || code > 199 || code == http.StatusSwitchingProtocols { // 1xx, but 101, are informational
+		w.wrote = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *trackWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *trackWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *trackWriter) Flush() {
+	w.wrote = true
+	_ = http.NewResponseController(w.ResponseWriter).Flush() // http.Flusher has no way to report it
+}
+
+func (w *trackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.wrote = true
+	}
+	return conn, rw, err
+}
+
+func (w *trackWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.wrote = true
+	return io.Copy(w.ResponseWriter, r)
+}
