@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -76,23 +74,6 @@ func graph(t *testing.T, calls *counter) *depend.Container {
 	return c
 }
 
-func TestScopedRunsOncePerScope(t *testing.T) {
-	calls := newCounter()
-	c := graph(t, calls)
-	for i := 1; i <= 3; i++ {
-		s := scope(t, c)
-		err := s.Invoke(func(svc *Service, r *Repo, a *Audit, tx *Tx, tx2 *Tx) {
-			assert.Same(t, tx, r.Tx)
-			assert.Same(t, tx, a.Tx)
-			assert.Same(t, tx, tx2)
-		})
-		require.NoError(t, err)
-		for _, name := range []string{"tx", "repo", "user", "audit", "service"} {
-			assert.Equal(t, i, calls.get(name), name)
-		}
-	}
-}
-
 // sharedCode returns a provider of *T made by reflect.MakeFunc: all such
 // funcs share one code pointer, as closures from one factory do.
 func sharedCode[T any](calls *atomic.Int32) any {
@@ -103,440 +84,11 @@ func sharedCode[T any](calls *atomic.Int32) any {
 	}).Interface()
 }
 
-func TestCacheIsKeyedByRegistrationNotFuncPointer(t *testing.T) {
-	var calls atomic.Int32
-	newTx, newPool := sharedCode[Tx](&calls), sharedCode[Pool](&calls)
-	require.Equal(t, reflect.ValueOf(newTx).Pointer(), reflect.ValueOf(newPool).Pointer(),
-		"the premise: both funcs share a code pointer")
-
-	c := depend.New()
-	provide(t, c, newTx)
-	provide(t, c, newPool)
-	s := scope(t, c)
-	require.NoError(t, s.Invoke(func(tx *Tx, p *Pool, tx2 *Tx, p2 *Pool) {
-		assert.Same(t, tx, tx2)
-		assert.Same(t, p, p2)
-	}))
-	assert.Equal(t, int32(2), calls.Load(), "each registration runs once")
-}
-
-func TestCacheHitDoesNotWalkTheSubtree(t *testing.T) {
-	// A cached Repo depends on a NoCache Tx. If a cache hit walked Repo's
-	// dependencies again (FastAPI does), Tx would run again.
-	var txCalls atomic.Int32
-	c := depend.New()
-	provide(t, c, func() *Tx { txCalls.Add(1); return &Tx{} }, depend.NoCache)
-	provide(t, c, func(tx *Tx) *Repo { return &Repo{Tx: tx} })
-	s := scope(t, c)
-	first, err := depend.Resolve[*Repo](s)
-	require.NoError(t, err)
-	for range 10 {
-		again, err := depend.Resolve[*Repo](s)
-		require.NoError(t, err)
-		assert.Same(t, first, again)
-	}
-	assert.Equal(t, int32(1), txCalls.Load())
-}
-
-func TestNoCacheRunsForEveryUse(t *testing.T) {
-	var n atomic.Int32
-	c := depend.New()
-	provide(t, c, func() *Tx { n.Add(1); return &Tx{name: fmt.Sprint(n.Load())} }, depend.NoCache)
-	provide(t, c, func(tx *Tx) *Repo { return &Repo{Tx: tx} })
-	s := scope(t, c)
-	require.NoError(t, s.Invoke(func(a, b *Tx, r *Repo, r2 *Repo) {
-		assert.NotSame(t, a, b)
-		assert.NotSame(t, a, r.Tx)
-		assert.NotSame(t, b, r.Tx)
-		assert.Same(t, r.Tx, r2.Tx, "the cached Repo holds the Tx it got")
-	}))
-	assert.Equal(t, int32(3), n.Load())
-}
-
-func TestErrorIsCachedForTheScope(t *testing.T) {
-	errDown := errors.New("connection refused")
-	var calls atomic.Int32
-	c := depend.New()
-	provide(t, c, func() (*Tx, error) { calls.Add(1); return nil, errDown })
-	provide(t, c, func(tx *Tx) *Repo { return &Repo{Tx: tx} })
-	provide(t, c, func(tx *Tx, r *Repo) *Service { return &Service{} })
-	s := scope(t, c)
-
-	_, errSvc := depend.Resolve[*Service](s)
-	_, errRepo := depend.Resolve[*Repo](s)
-	_, errTx := depend.Resolve[*Tx](s)
-	for _, err := range []error{errSvc, errRepo, errTx} {
-		require.ErrorIs(t, err, errDown)
-	}
-	assert.Equal(t, "depend: build *depend_test.Service: build *depend_test.Tx: connection refused", errSvc.Error())
-	assert.Equal(t, "depend: build *depend_test.Repo: build *depend_test.Tx: connection refused", errRepo.Error())
-	assert.Equal(t, int32(1), calls.Load(), "a failed provider is not retried in the scope")
-
-	// A new scope is a new request: it tries again.
-	_, err := depend.Resolve[*Tx](scope(t, c))
-	require.ErrorIs(t, err, errDown)
-	assert.Equal(t, int32(2), calls.Load())
-}
-
 type codeError struct{ code int }
 
 func (e *codeError) Error() string { return fmt.Sprintf("code %d", e.code) }
 
-func TestErrorWrapsTheProvidersErrorAlongThePath(t *testing.T) {
-	c := depend.New()
-	provide(t, c, func() (*Tx, error) { return nil, &codeError{503} })
-	provide(t, c, func(tx *Tx) *Repo { return &Repo{Tx: tx} })
-	provide(t, c, func(r *Repo) *Service { return &Service{} })
-	_, err := depend.Resolve[*Service](scope(t, c))
-	require.Error(t, err)
-	assert.Equal(t, "depend: build *depend_test.Service: build *depend_test.Repo: build *depend_test.Tx: code 503", err.Error())
-
-	var ce *codeError
-	require.ErrorAs(t, err, &ce)
-	assert.Equal(t, 503, ce.code)
-	var be *depend.BuildError
-	require.ErrorAs(t, err, &be)
-	assert.Equal(t, reflect.TypeFor[*Service](), be.Type, "the outermost step is the value asked for")
-}
-
-func TestConcurrentResolveRunsEachProviderOnce(t *testing.T) {
-	const goroutines = 32
-	var calls atomic.Int32
-	release := make(chan struct{})
-	c := depend.New()
-	provide(t, c, func() *Tx {
-		calls.Add(1)
-		<-release // hold the slot while the others arrive
-		return &Tx{}
-	})
-	provide(t, c, func(tx *Tx) *Repo { return &Repo{Tx: tx} })
-	s := scope(t, c)
-
-	var ready, done sync.WaitGroup
-	ready.Add(goroutines)
-	got := make([]*Tx, goroutines)
-	for i := range goroutines {
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			ready.Done()
-			if i%2 == 0 {
-				got[i], _ = depend.Resolve[*Tx](s)
-				return
-			}
-			r, _ := depend.Resolve[*Repo](s)
-			got[i] = r.Tx
-		}()
-	}
-	ready.Wait() // the barrier: every goroutine is about to resolve
-	close(release)
-	done.Wait()
-	assert.Equal(t, int32(1), calls.Load())
-	for _, tx := range got {
-		assert.Same(t, got[0], tx)
-	}
-}
-
-func TestWaitersStopWhenTheContextEnds(t *testing.T) {
-	started := make(chan struct{})
-	release := make(chan struct{})
-	defer close(release)
-	c := depend.New()
-	provide(t, c, func() *Tx { close(started); <-release; return &Tx{} })
-	ctx, cancel := context.WithCancel(context.Background())
-	s := c.NewScope(ctx)
-	go depend.Resolve[*Tx](s) // the builder, blocked in the provider
-	<-started
-
-	waited := make(chan error)
-	go func() { _, err := depend.Resolve[*Tx](s); waited <- err }()
-	cancel()
-	select {
-	case err := <-waited:
-		require.ErrorIs(t, err, context.Canceled)
-		assert.Contains(t, err.Error(), "build *depend_test.Tx: waiting for another goroutine to build it")
-	case <-time.After(10 * time.Second):
-		t.Fatal("the waiter did not stop when the context was canceled")
-	}
-}
-
-func TestNoProviderStartsAfterTheContextEnds(t *testing.T) {
-	deadline, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
-	defer cancel()
-	canceled, cancel2 := context.WithCancel(context.Background())
-	cancel2()
-	for name, ctx := range map[string]context.Context{"deadline": deadline, "canceled": canceled} {
-		t.Run(name, func(t *testing.T) {
-			var calls atomic.Int32
-			c := depend.New()
-			provide(t, c, func() *Tx { calls.Add(1); return &Tx{} })
-			provide(t, c, func() *Pool { calls.Add(1); return &Pool{} }, depend.Singleton)
-			provide(t, c, func() *User { calls.Add(1); return &User{} }, depend.NoCache)
-			s := c.NewScope(ctx)
-			defer s.Close()
-			for _, resolve := range []func() error{
-				func() error { _, err := depend.Resolve[*Tx](s); return err },
-				func() error { _, err := depend.Resolve[*Pool](s); return err },
-				func() error { _, err := depend.Resolve[*User](s); return err },
-			} {
-				err := resolve()
-				require.ErrorIs(t, err, ctx.Err())
-				assert.Contains(t, err.Error(), "not started")
-			}
-			assert.Zero(t, calls.Load())
-		})
-	}
-}
-
-func TestPanicBecomesAnError(t *testing.T) {
-	var calls atomic.Int32
-	c := depend.New()
-	provide(t, c, func() *Tx { calls.Add(1); panic("boom") })
-	provide(t, c, func(tx *Tx) *Repo { return &Repo{Tx: tx} })
-	provide(t, c, func() *User { return &User{Name: "ok"} })
-	s := scope(t, c)
-
-	_, err := depend.Resolve[*Repo](s)
-	var pe *depend.PanicError
-	require.ErrorAs(t, err, &pe)
-	require.ErrorIs(t, err, depend.ErrPanic)
-	assert.Equal(t, "boom", pe.Value)
-	assert.Contains(t, string(pe.Stack), "depend_test.TestPanicBecomesAnError")
-	assert.Equal(t, "depend: build *depend_test.Repo: build *depend_test.Tx: panic: boom", err.Error())
-
-	_, again := depend.Resolve[*Tx](s)
-	require.ErrorAs(t, again, &pe, "every site gets the same error")
-	assert.Equal(t, int32(1), calls.Load())
-
-	u, err := depend.Resolve[*User](s)
-	require.NoError(t, err, "the scope stays usable for other values")
-	assert.Equal(t, "ok", u.Name)
-}
-
-func TestPanicErrorUnwrapsAnErrorValue(t *testing.T) {
-	errBoom := errors.New("boom")
-	c := depend.New()
-	provide(t, c, func() *Tx { panic(errBoom) })
-	_, err := depend.Resolve[*Tx](scope(t, c))
-	require.ErrorIs(t, err, errBoom)
-	require.ErrorIs(t, err, depend.ErrPanic)
-}
-
-func TestPanicReachesEveryWaiter(t *testing.T) {
-	const waiters = 8
-	release := make(chan struct{})
-	c := depend.New()
-	provide(t, c, func() *Tx { <-release; panic("boom") })
-	s := scope(t, c)
-	var ready sync.WaitGroup
-	ready.Add(waiters)
-	errs := make(chan error, waiters)
-	for range waiters {
-		go func() {
-			ready.Done()
-			_, err := depend.Resolve[*Tx](s)
-			errs <- err
-		}()
-	}
-	ready.Wait()
-	close(release)
-	for range waiters {
-		select {
-		case err := <-errs:
-			require.ErrorIs(t, err, depend.ErrPanic)
-		case <-time.After(10 * time.Second):
-			t.Fatal("a waiter deadlocked after the builder panicked")
-		}
-	}
-}
-
-func TestGoexitInAProviderDoesNotStrandWaiters(t *testing.T) {
-	for _, life := range []depend.Lifetime{depend.Scoped, depend.Singleton} {
-		t.Run(life.String(), func(t *testing.T) {
-			started, release := make(chan struct{}), make(chan struct{})
-			var calls atomic.Int32
-			c := depend.New()
-			provide(t, c, func() *Tx {
-				if calls.Add(1) == 1 { // only the first build exits
-					close(started)
-					<-release
-					runtime.Goexit()
-				}
-				return &Tx{}
-			}, life)
-			s := scope(t, c)
-			go depend.Resolve[*Tx](s) // the builder: it never returns
-			<-started
-			waited := make(chan error)
-			go func() { _, err := depend.Resolve[*Tx](s); waited <- err }()
-			close(release)
-			select {
-			case err := <-waited:
-				if life == depend.Scoped || err != nil {
-					// A Singleton's waiter may come late and build it anew.
-					assert.ErrorContains(t, err, "build *depend_test.Tx: provider called runtime.Goexit")
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the waiter was stranded")
-			}
-		})
-	}
-}
-
-func TestCleanupsRunInReverseCreationOrder(t *testing.T) {
-	var order []string
-	track := func(name string) func() { return func() { order = append(order, name) } }
-	c := depend.New()
-	provide(t, c, func() (*Tx, func()) { return &Tx{}, track("tx") })
-	provide(t, c, func(tx *Tx) (*Repo, func() error) {
-		return &Repo{Tx: tx}, func() error { track("repo")(); return nil }
-	})
-	provide(t, c, func() (*User, func(), error) { return &User{}, track("user"), nil }, depend.NoCache)
-	provide(t, c, func(r *Repo, u *User, u2 *User) *Service { return &Service{} })
-	s := c.NewScope(context.Background())
-	_, err := depend.Resolve[*Service](s)
-	require.NoError(t, err)
-	assert.Empty(t, order, "cleanups wait for Close")
-	require.NoError(t, s.Close())
-	assert.Equal(t, []string{"user", "user", "repo", "tx"}, order, "NoCache cleanups run too, once per value")
-	require.NoError(t, s.Close(), "Close is idempotent")
-	assert.Len(t, order, 4)
-}
-
-func TestCleanupErrorsAreJoinedAndPanicsContained(t *testing.T) {
-	errA := errors.New("a failed")
-	ran := 0
-	c := depend.New()
-	provide(t, c, func() (*Tx, func() error) { return &Tx{}, func() error { ran++; return errA } })
-	provide(t, c, func(*Tx) (*Repo, func()) { return &Repo{}, func() { ran++; panic("b panicked") } })
-	provide(t, c, func(*Repo) (*User, func(error) error) { return &User{}, func(error) error { ran++; return nil } })
-	s := c.NewScope(context.Background())
-	_, err := depend.Resolve[*User](s)
-	require.NoError(t, err)
-
-	err = s.Close()
-	assert.Equal(t, 3, ran, "a panicking cleanup does not stop the others")
-	require.ErrorIs(t, err, errA)
-	require.ErrorIs(t, err, depend.ErrPanic)
-	assert.Contains(t, err.Error(), "depend: cleanup *depend_test.Tx: a failed")
-	assert.Contains(t, err.Error(), "depend: cleanup *depend_test.Repo: panic: b panicked")
-}
-
-func TestCleanupsLearnHowTheRequestEnded(t *testing.T) {
-	errInsert := errors.New("insert failed")
-	for _, tc := range []struct {
-		name  string
-		close func(*depend.Scope) error
-		want  error
-	}{
-		{"success", (*depend.Scope).Close, nil},
-		{"failure", func(s *depend.Scope) error { return s.CloseWithError(errInsert) }, errInsert},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var got []error
-			c := depend.New()
-			provide(t, c, func() (*Tx, func(error)) { return &Tx{}, func(err error) { got = append(got, err) } })
-			provide(t, c, func(*Tx) (*Repo, func(error) error) {
-				return &Repo{}, func(err error) error { got = append(got, err); return nil }
-			})
-			s := c.NewScope(context.Background())
-			_, err := depend.Resolve[*Repo](s)
-			require.NoError(t, err)
-			require.NoError(t, tc.close(s))
-			assert.Equal(t, []error{tc.want, tc.want}, got)
-		})
-	}
-}
-
-func TestUseAfterClose(t *testing.T) {
-	c := depend.New()
-	provide(t, c, func() *Tx { return &Tx{} })
-	s := c.NewScope(context.Background())
-	require.NoError(t, s.Close())
-	_, err := depend.Resolve[*Tx](s)
-	require.ErrorIs(t, err, depend.ErrScopeClosed)
-	err = s.Invoke(func(*Tx) {})
-	require.ErrorIs(t, err, depend.ErrScopeClosed)
-	assert.Equal(t, "depend: resolve *depend_test.Tx: scope closed", mustErr(depend.Resolve[*Tx](s)).Error())
-}
-
 func mustErr[T any](_ T, err error) error { return err }
-
-func TestValueFinishedAfterCloseIsCleanedUpAtOnce(t *testing.T) {
-	started, release := make(chan struct{}), make(chan struct{})
-	var cleaned atomic.Int32
-	c := depend.New()
-	provide(t, c, func() (*Tx, func()) {
-		close(started)
-		<-release
-		return &Tx{}, func() { cleaned.Add(1) }
-	})
-	s := c.NewScope(context.Background())
-	errs := make(chan error)
-	go func() { _, err := depend.Resolve[*Tx](s); errs <- err }()
-	<-started
-	require.NoError(t, s.Close())
-	close(release)
-	require.ErrorIs(t, <-errs, depend.ErrScopeClosed, "the value came too late to be used")
-	assert.Equal(t, int32(1), cleaned.Load(), "but its cleanup was not lost")
-}
-
-func TestSingleton(t *testing.T) {
-	var calls, cleanups atomic.Int32
-	c := depend.New()
-	provide(t, c, func() (*Pool, func()) {
-		calls.Add(1)
-		return &Pool{}, func() { cleanups.Add(1) }
-	}, depend.Singleton)
-	provide(t, c, func(p *Pool) *Tx { return &Tx{} })
-
-	const goroutines = 16
-	var ready, done sync.WaitGroup
-	ready.Add(goroutines)
-	pools := make([]*Pool, goroutines)
-	for i := range goroutines {
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			s := c.NewScope(context.Background())
-			defer s.Close()
-			ready.Done()
-			ready.Wait()
-			depend.Resolve[*Tx](s)
-			pools[i], _ = depend.Resolve[*Pool](s)
-		}()
-	}
-	done.Wait()
-	assert.Equal(t, int32(1), calls.Load())
-	for _, p := range pools {
-		assert.Same(t, pools[0], p)
-	}
-	assert.Zero(t, cleanups.Load(), "scopes do not tear Singletons down")
-	require.NoError(t, c.Close())
-	assert.Equal(t, int32(1), cleanups.Load())
-	require.NoError(t, c.Close(), "Container.Close is idempotent")
-	assert.Equal(t, int32(1), cleanups.Load())
-
-	_, err := depend.Resolve[*Pool](c.NewScope(context.Background()))
-	require.ErrorIs(t, err, depend.ErrContainerClosed)
-}
-
-func TestSingletonFailureIsRetried(t *testing.T) {
-	var calls atomic.Int32
-	c := depend.New()
-	provide(t, c, func() (*Pool, error) {
-		if calls.Add(1) == 1 {
-			return nil, errors.New("database starting")
-		}
-		return &Pool{}, nil
-	}, depend.Singleton)
-	_, err := depend.Resolve[*Pool](scope(t, c))
-	require.ErrorContains(t, err, "database starting")
-	p, err := depend.Resolve[*Pool](scope(t, c))
-	require.NoError(t, err)
-	assert.NotNil(t, p)
-	assert.Equal(t, int32(2), calls.Load())
-}
 
 func TestFresh(t *testing.T) {
 	var txCalls, poolCalls, cleanups atomic.Int32
@@ -571,44 +123,6 @@ func TestAs(t *testing.T) {
 		assert.Same(t, u, g.(*User), "the interface shares the concrete type's cache entry")
 	}))
 	assert.Equal(t, int32(1), calls.Load())
-}
-
-func TestBuiltins(t *testing.T) {
-	type key struct{}
-	ctx := context.WithValue(context.Background(), key{}, "v")
-	c := depend.New()
-	provide(t, c, func(ctx context.Context, s *depend.Scope) *Tx {
-		return &Tx{name: ctx.Value(key{}).(string)}
-	})
-	s := c.NewScope(ctx)
-	defer s.Close()
-	tx, err := depend.Resolve[*Tx](s)
-	require.NoError(t, err)
-	assert.Equal(t, "v", tx.name)
-	got, err := depend.Resolve[*depend.Scope](s)
-	require.NoError(t, err)
-	assert.Same(t, s, got)
-	assert.Same(t, ctx, s.Context())
-	gotCtx, err := depend.Resolve[context.Context](s)
-	require.NoError(t, err)
-	assert.Same(t, ctx, gotCtx)
-
-	for _, resolve := range []func() error{
-		func() error { _, err := depend.Resolve[*http.Request](s); return err },
-		func() error { _, err := depend.Resolve[http.ResponseWriter](s); return err },
-	} {
-		err := resolve()
-		require.ErrorIs(t, err, depend.ErrNotProvided)
-		assert.Contains(t, err.Error(), "exists only in a Scope opened for an HTTP request")
-	}
-}
-
-func TestNilContextMeansBackground(t *testing.T) {
-	c := depend.New()
-	//lint:ignore SA1012 passing nil is the case under test
-	s := c.NewScope(nil) //nolint:staticcheck
-	defer s.Close()
-	assert.Equal(t, context.Background(), s.Context())
 }
 
 func TestInvoke(t *testing.T) {
@@ -687,57 +201,6 @@ func TestResolveMissing(t *testing.T) {
 	require.ErrorIs(t, err, depend.ErrNotProvided)
 }
 
-func TestValidateReportsEveryProblem(t *testing.T) {
-	type (
-		A struct{}
-		B struct{}
-		C struct{}
-		D struct{}
-	)
-	c := depend.New()
-	provide(t, c, func(*B) *A { return nil })
-	provide(t, c, func(*A, *D) *B { return nil }) // cycle A -> B -> A; B also misses D
-	provide(t, c, func(*Repo) *Service { return nil })
-	provide(t, c, func(*Pool) *Repo { return nil }) // Service -> Repo -> Pool is missing
-	provide(t, c, func(*User) *C { return nil }, depend.Singleton)
-	provide(t, c, func() *User { return nil })
-	provide(t, c, func(context.Context) *Tx { return nil }, depend.Singleton)
-	provide(t, c, func(depend.Fresh[*C]) *Audit { return nil }, depend.Singleton)
-	provide(t, c, func() *Pool2 { return nil }, depend.NoCache)
-	provide(t, c, func(*Pool2) *Config { return nil }, depend.Singleton)
-
-	err := c.Validate()
-	require.Error(t, err)
-	require.ErrorIs(t, err, depend.ErrCycle)
-	require.ErrorIs(t, err, depend.ErrNotProvided)
-	require.ErrorIs(t, err, depend.ErrCaptive)
-	lines := strings.Split(err.Error(), "\n")
-	for _, l := range lines {
-		assert.True(t, strings.HasPrefix(l, "depend: "), l)
-	}
-	want := []string{
-		"depend: dependency cycle: *depend_test.A -> *depend_test.B -> *depend_test.A",
-		"depend: not provided: *depend_test.A -> *depend_test.B -> *depend_test.D",
-		"depend: not provided: *depend_test.Service -> *depend_test.Repo -> *depend_test.Pool",
-		"depend: captive dependency: *depend_test.C -> *depend_test.User: Singleton *depend_test.C depends on *depend_test.User, which is scoped",
-		"depend: captive dependency: *depend_test.Tx -> context.Context: Singleton *depend_test.Tx depends on the per-request input context.Context",
-		"depend: captive dependency: *depend_test.Audit -> *depend_test.C: Singleton *depend_test.Audit depends on Fresh[*depend_test.C]",
-		"depend: captive dependency: *depend_test.Config -> *depend_test.Pool2: Singleton *depend_test.Config depends on *depend_test.Pool2, which is nocache",
-	}
-	require.Len(t, lines, len(want), err.Error())
-	for _, w := range want {
-		assert.True(t, containsPrefix(lines, w), "missing %q in\n%s", w, err)
-	}
-
-	// Problems are found at startup; at request time they fail cleanly
-	// instead of deadlocking or capturing a request's value.
-	s := scope(t, c)
-	_, err = depend.Resolve[*A](s)
-	require.ErrorIs(t, err, depend.ErrCycle)
-	_, err = depend.Resolve[*C](s)
-	require.ErrorIs(t, err, depend.ErrCaptive)
-}
-
 type Pool2 struct{}
 
 func containsPrefix(lines []string, prefix string) bool {
@@ -747,13 +210,6 @@ func containsPrefix(lines []string, prefix string) bool {
 		}
 	}
 	return false
-}
-
-func TestValidateAcceptsAValidGraph(t *testing.T) {
-	c := graph(t, newCounter())
-	provide(t, c, func() *Pool { return nil }, depend.Singleton)
-	provide(t, c, func(*Pool) *Config { return nil }, depend.Singleton)
-	require.NoError(t, c.Validate())
 }
 
 func TestProvideRejects(t *testing.T) {
@@ -829,76 +285,12 @@ func TestProvideAfterTheFirstScopeIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), "register every provider before the first NewScope or Handler")
 }
 
-func TestTypedProviders(t *testing.T) {
-	type (
-		T0 struct{}
-		T1 struct{ a *T0 }
-		T2 struct{ b *T1 }
-		T3 struct{ c *T2 }
-		T4 struct{ d *T3 }
-		T5 struct{ e *T4 }
-		T6 struct{ f *T5 }
-	)
-	c := depend.New()
-	provide(t, c, depend.Func0(func() (*T0, error) { return &T0{}, nil }))
-	provide(t, c, depend.Func1(func(a *T0) (*T1, error) { return &T1{a}, nil }))
-	provide(t, c, depend.Func2(func(a *T0, b *T1) (*T2, error) { return &T2{b}, nil }))
-	provide(t, c, depend.Func3(func(a *T0, b *T1, c *T2) (*T3, error) { return &T3{c}, nil }))
-	provide(t, c, depend.Func4(func(a *T0, b *T1, c *T2, d *T3) (*T4, error) { return &T4{d}, nil }))
-	provide(t, c, depend.Func5(func(a *T0, b *T1, c *T2, d *T3, e *T4) (*T5, error) { return &T5{e}, nil }))
-	provide(t, c, depend.Func6(func(a *T0, b *T1, c *T2, d *T3, e *T4, f *T5) (*T6, error) { return &T6{f}, nil }))
-	require.NoError(t, c.Validate())
-	s := scope(t, c)
-	t6, err := depend.Resolve[*T6](s)
-	require.NoError(t, err)
-	t0, err := depend.Resolve[*T0](s)
-	require.NoError(t, err)
-	assert.Same(t, t0, t6.f.e.d.c.b.a)
-}
-
-func TestTypedProviderErrorsAndFresh(t *testing.T) {
-	errDown := errors.New("down")
-	var calls atomic.Int32
-	c := depend.New()
-	provide(t, c, depend.Func0(func() (*Tx, error) { calls.Add(1); return &Tx{}, nil }))
-	provide(t, c, depend.Func2(func(tx *Tx, f depend.Fresh[*Tx]) (*Repo, error) {
-		if tx == f.Value {
-			return nil, errors.New("fresh value came from the cache")
-		}
-		return &Repo{Tx: tx}, nil
-	}))
-	provide(t, c, depend.Func1(func(*Repo) (*User, error) { return nil, errDown }))
-	provide(t, c, depend.Func1(func(*User) (*Audit, error) { return &Audit{}, nil }))
-	provide(t, c, depend.Func1(func(g Greeter) (*Service, error) { return &Service{}, nil }))
-	s := scope(t, c)
-	_, err := depend.Resolve[*Audit](s)
-	require.ErrorIs(t, err, errDown)
-	assert.Equal(t, "depend: build *depend_test.Audit: build *depend_test.User: down", err.Error())
-	assert.Equal(t, int32(2), calls.Load())
-	_, err = depend.Resolve[*Service](s)
-	require.ErrorIs(t, err, depend.ErrNotProvided)
-}
-
 func TestLifetimeString(t *testing.T) {
 	for l, want := range map[depend.Lifetime]string{
 		depend.Scoped: "scoped", depend.NoCache: "nocache", depend.Singleton: "singleton", 7: "Lifetime(7)",
 	} {
 		assert.Equal(t, want, l.String())
 	}
-}
-
-func TestValidateWhileServing(t *testing.T) {
-	c := graph(t, newCounter())
-	s := scope(t, c)
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			assert.NoError(t, c.Validate())
-			_, err := depend.Resolve[*Service](s)
-			assert.NoError(t, err)
-		})
-	}
-	wg.Wait()
 }
 
 type (
@@ -992,3 +384,82 @@ func TestForkKeepsFailedRegistrations(t *testing.T) {
 	require.ErrorIs(t, f.Validate(), depend.ErrNotProvided)
 	require.NoError(t, ok.Validate(), "a fork's failure reached its original")
 }
+
+// TestZeroContainer checks that a Container declared as a variable, not made
+// by New, works instead of panicking on a nil map at the first Provide.
+func TestZeroContainerWorks(t *testing.T) {
+	var c depend.Container
+	require.NoError(t, c.Provide(func() *Tx { return &Tx{} }))
+	require.NoError(t, c.Validate())
+	s := c.NewScope(t.Context())
+	defer s.Close()
+	tx, err := depend.Resolve[*Tx](s)
+	require.NoError(t, err)
+	assert.NotNil(t, tx)
+}
+
+// TestStructEmbeddingFreshIsItsOwnType checks that a struct that embeds a
+// Fresh is provided and resolved like any type, not taken for a Fresh
+// parameter (which made reflect.Value.Call panic in Invoke).
+func TestStructEmbeddingFreshIsItsOwnType(t *testing.T) {
+	t.Run("provided", func(t *testing.T) {
+		c := depend.New()
+		provide(t, c, func() *Tx { return &Tx{} })
+		require.NoError(t, c.Provide(func() embedsFresh { return embedsFresh{n: 7} }))
+		s := scope(t, c)
+		v, err := depend.Resolve[embedsFresh](s)
+		require.NoError(t, err)
+		assert.Equal(t, 7, v.n)
+		var got embedsFresh
+		require.NoError(t, s.Invoke(func(e embedsFresh) { got = e }))
+		assert.Equal(t, 7, got.n)
+	})
+	t.Run("missing", func(t *testing.T) {
+		c := depend.New()
+		provide(t, c, func() *Tx { return &Tx{} })
+		s := scope(t, c)
+		_, err := depend.Resolve[embedsFresh](s)
+		require.ErrorIs(t, err, depend.ErrNotProvided)
+		require.ErrorIs(t, s.Invoke(func(embedsFresh) {}), depend.ErrNotProvided)
+		require.ErrorIs(t, s.Invoke(func(embedsFreshPointer) {}), depend.ErrNotProvided)
+	})
+}
+
+// TestProvideRejectsAsBuiltin checks that As cannot bind a type the Scope
+// supplies itself: parameters would get the Scope's value and Resolve the
+// provider's, two answers for one type.
+func TestProvideRejectsAsBuiltin(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fn   any
+		opt  depend.Option
+		want string
+	}{
+		{"context", func() *ctxImpl { return &ctxImpl{context.Background()} }, depend.As[context.Context](), "context.Context is supplied by the Scope"},
+		{"writer", func() *writerImpl { return &writerImpl{} }, depend.As[http.ResponseWriter](), "http.ResponseWriter is supplied by the Scope"},
+		{"error", func() *depend.HTTPError { return &depend.HTTPError{} }, depend.As[error](), "cannot provide error itself"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := depend.New().Provide(tc.fn, tc.opt)
+			require.ErrorIs(t, err, depend.ErrBadProvider)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+// ctxImpl is a context.Context of a provider's own, which As could
+// register under an interface the Scope supplies.
+type ctxImpl struct{ context.Context }
+
+// writerImpl is an http.ResponseWriter of a provider's own.
+type writerImpl struct{ http.ResponseWriter }
+
+// embedsFresh has Fresh's methods by embedding, but is a type of its own.
+type embedsFresh struct {
+	depend.Fresh[*Tx]
+	n int
+}
+
+// embedsFreshPointer has Fresh's methods through a pointer, nil in its zero
+// value.
+type embedsFreshPointer struct{ *depend.Fresh[*Tx] }

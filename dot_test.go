@@ -14,9 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/godepend/depend"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/godepend/depend"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/dot")

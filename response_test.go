@@ -1,0 +1,199 @@
+package depend_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/godepend/depend"
+)
+
+func TestHandlerResults(t *testing.T) {
+	tests := []struct {
+		name     string
+		fn       any
+		status   int
+		body     string
+		ctype    string
+		reported bool
+	}{
+		{"value", func(u *httpUser) *httpUser { return u }, 200, `{"Name":"ada"}` + "\n", "application/json; charset=utf-8", false},
+		{"value and nil error", func(u *httpUser) (httpNote, error) { return httpNote{"1", u.Name}, nil }, 200, `{"id":"1","text":"ada"}` + "\n", "application/json; charset=utf-8", false},
+		{"value with StatusCode", func() created { return created{"7"} }, 201, `{"id":"7"}` + "\n", "application/json; charset=utf-8", false},
+		{"nil pointer", func() *httpUser { return nil }, 200, "null\n", "application/json; charset=utf-8", false},
+		{"nothing", func(w http.ResponseWriter) { io.WriteString(w, "hi") }, 200, "hi", "text/plain; charset=utf-8", false},
+		{"nil error", func(w http.ResponseWriter) error { io.WriteString(w, "hi"); return nil }, 200, "hi", "text/plain; charset=utf-8", false},
+		{"HTTPError", func() error { return &depend.HTTPError{Status: 404, Message: "no such note"} }, 404, "no such note\n", "text/plain; charset=utf-8", false},
+		{"wrapped HTTPError", func() (httpNote, error) {
+			return httpNote{}, fmt.Errorf("lookup: %w", &depend.HTTPError{Status: 409, Err: errSecret})
+		}, 409, "Conflict\n", "text/plain; charset=utf-8", false},
+		{"plain error", func() error { return errSecret }, 500, "Internal Server Error\n", "text/plain; charset=utf-8", true},
+		{"unencodable value", func() chan int { return make(chan int) }, 500, "Internal Server Error\n", "text/plain; charset=utf-8", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rep := newHTTP(t)
+			require.NoError(t, c.Provide(func() *httpUser { return &httpUser{"ada"} }))
+			rec := serve(c.Handler(tt.fn), "GET", "/")
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.body, rec.Body.String())
+			assert.Equal(t, tt.ctype, rec.Header().Get("Content-Type"))
+			assert.NotContains(t, rec.Body.String(), "hunter2")
+			assert.Equal(t, tt.reported, len(rep.all()) == 1, "reported: %v", rep.all())
+		})
+	}
+}
+
+func TestHandlerNeverWritesASecondStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   any
+		body string
+	}{
+		{"error after writing", func(w http.ResponseWriter) error {
+			w.WriteHeader(http.StatusAccepted)
+			io.WriteString(w, "started")
+			return errSecret
+		}, "started"},
+		{"status error after writing", func(w http.ResponseWriter) error {
+			w.WriteHeader(http.StatusAccepted)
+			return &depend.HTTPError{Status: 404}
+		}, ""},
+		{"value after writing", func(w http.ResponseWriter) httpNote {
+			w.WriteHeader(http.StatusAccepted)
+			return httpNote{}
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rep := newHTTP(t)
+			w := &countingWriter{ResponseRecorder: httptest.NewRecorder()}
+			c.Handler(tt.fn).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			assert.Equal(t, 1, w.headers)
+			assert.Equal(t, http.StatusAccepted, w.Code)
+			assert.Equal(t, tt.body, w.Body.String())
+			errs := rep.all()
+			require.Len(t, errs, 1)
+			assert.Contains(t, errs[0].Error(), "the response had started")
+		})
+	}
+}
+
+func TestSetHTTPOptionsProblemJSON(t *testing.T) {
+	c := depend.New()
+	var reported []error
+	c.SetHTTPOptions(depend.HTTPOptions{
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]any{"status": status, "title": http.StatusText(status), "detail": msg})
+		},
+		ReportError: func(r *http.Request, err error) { reported = append(reported, err) },
+	})
+	require.NoError(t, c.Provide(authUser))
+	h := c.Handler(func(u *httpUser) error { return errSecret })
+
+	rec := serve(h, "GET", "/")
+	assert.Equal(t, 401, rec.Code)
+	assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
+	assert.JSONEq(t, `{"status":401,"title":"Unauthorized","detail":"missing bearer token"}`, rec.Body.String())
+
+	rec = serve(h, "GET", "/", "Authorization", "Bearer ada")
+	assert.Equal(t, 500, rec.Code)
+	assert.JSONEq(t, `{"status":500,"title":"Internal Server Error","detail":"Internal Server Error"}`, rec.Body.String())
+	require.Len(t, reported, 1)
+	assert.ErrorIs(t, reported[0], errSecret)
+}
+
+func TestDefaultReportLogsWithSlog(t *testing.T) {
+	var buf strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(prev)
+
+	rec := serve(depend.New().Handler(func() error { return errSecret }), "GET", "/secret")
+	assert.Equal(t, 500, rec.Code)
+	assert.NotContains(t, rec.Body.String(), "hunter2")
+	assert.Contains(t, buf.String(), "level=ERROR")
+	assert.Contains(t, buf.String(), "path=/secret")
+	assert.Contains(t, buf.String(), "hunter2", "the real error must reach the log")
+}
+
+// The hooks can find the request's Scope, even when the handler took
+// nothing of the request.
+func TestHooksSeeTheScope(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() (*httpTx, func() error) {
+		return &httpTx{}, func() error { return errors.New("commit failed") }
+	}))
+	var found []bool
+	c.SetHTTPOptions(depend.HTTPOptions{
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			_, ok := depend.ScopeFrom(r.Context())
+			found = append(found, ok)
+			w.WriteHeader(status)
+		},
+		ReportError: func(r *http.Request, err error) {
+			_, ok := depend.ScopeFrom(r.Context())
+			found = append(found, ok)
+		},
+	})
+	rec := serve(c.Handler(func(*httpTx) error { return errSecret }), "GET", "/")
+	assert.Equal(t, 500, rec.Code)
+	assert.Equal(t, []bool{true, true, true}, found, "report, write, report the cleanup's error")
+}
+
+func ExampleContainer_SetHTTPOptions() {
+	c := depend.New()
+	c.SetHTTPOptions(depend.HTTPOptions{
+		// RFC 9457 problem details instead of text/plain.
+		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]any{"status": status, "title": http.StatusText(status), "detail": msg})
+		},
+		ReportError: func(r *http.Request, err error) { fmt.Println("reported:", err) },
+	})
+	h := c.Handler(func(r *http.Request) error {
+		if r.URL.Query().Has("id") {
+			return errors.New("db password hunter2 rejected") // reported, never sent
+		}
+		return &depend.HTTPError{Status: http.StatusBadRequest, Message: "id is required"}
+	})
+	for _, target := range []string{"/", "/?id=1"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		fmt.Print(rec.Code, " ", rec.Header().Get("Content-Type"), " ", rec.Body.String())
+	}
+	// Output:
+	// 400 application/problem+json {"detail":"id is required","status":400,"title":"Bad Request"}
+	// reported: db password hunter2 rejected
+	// 500 application/problem+json {"detail":"Internal Server Error","status":500,"title":"Internal Server Error"}
+}
+
+// TestHandlerTypedNilHTTPError checks that a handler returning a nil
+// *HTTPError as a non-nil error, Go's typed-nil mistake, is answered with a
+// 500 instead of panicking in the error path.
+func TestTypedNilHTTPErrorIsA500(t *testing.T) {
+	c := depend.New()
+	c.SetHTTPOptions(depend.HTTPOptions{ReportError: func(*http.Request, error) {}})
+	h := c.Handler(func() error {
+		var he *depend.HTTPError
+		return he
+	})
+	var rec *httptest.ResponseRecorder
+	assert.NotPanics(t, func() { rec = serve(h, "GET", "/") })
+	if rec != nil {
+		assert.Equal(t, http.StatusInternalServerError, rec.Result().StatusCode)
+	}
+}
