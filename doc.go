@@ -120,4 +120,11 @@
 // [WithParallel] for the Scope opened with a context, and [Parallel] for the
 // requests of one handler. The first error cancels the Scope's context, so
 // that sibling providers watching it stop early.
+//
+// # Internals
+//
+// docs/design.md in the repository maps the implementation: the life of a
+// request from [Container.Handler] to the cleanups, who owns which lock and
+// atomic, and where each promise (single-flight, no start after the context
+// ended, stale Scopes, cleanups newest first) is enforced.
 package depend

@@ -2,6 +2,9 @@ package depend_test
 
 import (
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -393,4 +396,121 @@ func TestDocSnippetsParser(t *testing.T) {
 		"y.go:4: \"// end snippet\" without a // snippet NAME before it",
 		"y.go:5: snippet c has no \"// end snippet\"",
 	}, problems)
+}
+
+// The design page names the functions, types and fields that keep each
+// promise; every such name must exist in the package, so that the page
+// cannot drift from the code. A backquoted name is checked when it is an
+// identifier (a declaration, field or method name of the package) or when
+// it starts with one of the package's types (Type.Method, Type.field);
+// other dotted names, such as reflect.Value.Call or runtime.Goexit, belong
+// to other packages and are skipped.
+func TestDesignNamesExist(t *testing.T) {
+	decls, members := packageNames(t)
+	text, err := os.ReadFile("docs/design.md")
+	require.NoError(t, err)
+	ident := regexp.MustCompile(`^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$`)
+	checked := 0
+	for _, m := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(string(text), -1) {
+		name := strings.TrimSuffix(m[1], "()")
+		if !ident.MatchString(name) || strings.HasSuffix(name, ".go") || strings.HasSuffix(name, ".md") {
+			continue // not a name, or a file
+		}
+		typ, member, dotted := strings.Cut(name, ".")
+		switch {
+		case !dotted:
+			if !decls[name] && !members[name] {
+				t.Errorf("docs/design.md names %s, which the package does not declare", name)
+			}
+		case decls[typ]:
+			if !members[typ+"."+member] {
+				t.Errorf("docs/design.md names %s, but %s has no method or field %s", name, typ, member)
+			}
+		default:
+			continue // another package's name
+		}
+		checked++
+	}
+	require.Greater(t, checked, 50, "the design page names too few of the package's functions to be checked")
+}
+
+// packageNames parses the package's non-test files and returns its
+// top-level names and its members: methods and struct fields, both bare
+// and as Type.name.
+func packageNames(t *testing.T) (decls, members map[string]bool) {
+	t.Helper()
+	decls, members = map[string]bool{}, map[string]bool{}
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil {
+					decls[d.Name.Name] = true
+					continue
+				}
+				recv := receiverType(d.Recv.List[0].Type)
+				members[d.Name.Name], members[recv+"."+d.Name.Name] = true, true
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						decls[s.Name.Name] = true
+						addFields(members, s)
+					case *ast.ValueSpec:
+						for _, n := range s.Names {
+							decls[n.Name] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	return decls, members
+}
+
+func receiverType(e ast.Expr) string {
+	for {
+		switch x := e.(type) {
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
+			e = x.X
+		case *ast.Ident:
+			return x.Name
+		default:
+			return ""
+		}
+	}
+}
+
+func addFields(members map[string]bool, s *ast.TypeSpec) {
+	var fields *ast.FieldList
+	switch t := s.Type.(type) {
+	case *ast.StructType:
+		fields = t.Fields
+	case *ast.InterfaceType:
+		fields = t.Methods
+	default:
+		return
+	}
+	for _, f := range fields.List {
+		for _, n := range f.Names {
+			members[n.Name], members[s.Name.Name+"."+n.Name] = true, true
+		}
+		if len(f.Names) == 0 { // embedded: the field is named after its type
+			if name := receiverType(f.Type); name != "" {
+				members[name], members[s.Name.Name+"."+name] = true, true
+			}
+		}
+	}
 }
