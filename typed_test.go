@@ -12,7 +12,7 @@ import (
 
 // tValue is a value type, so that its typed providers take the typed call,
 // not the shape-erased one.
-type tValue struct{ n int }
+type tValue struct{}
 
 // No typed provider starts after the Scope's context ended, whatever its
 // arity: the promise every other call path keeps.
