@@ -217,14 +217,14 @@ func TestRequestScope(t *testing.T) {
 	}))
 	req := httptest.NewRequest(http.MethodGet, "/orders", nil)
 	req.Header.Set("X-Tenant", "acme")
-	s, rec := dependtest.RequestScope(t, c, req, func(r *http.Request) *Tenant {
+	s, _ := dependtest.RequestScope(t, c, req, func(r *http.Request) *Tenant {
 		return &Tenant{ID: "fake " + r.URL.Path}
 	})
 	tenant, err := depend.Resolve[*Tenant](s)
 	require.NoError(t, err)
 	assert.Equal(t, "fake /orders", tenant.ID, "the override was not used")
 
-	s, rec = dependtest.RequestScope(t, c, req)
+	s, rec := dependtest.RequestScope(t, c, req)
 	tenant, err = depend.Resolve[*Tenant](s)
 	require.NoError(t, err)
 	assert.Equal(t, "acme", tenant.ID)
