@@ -19,7 +19,7 @@ import (
 //
 // It pays off when providers block (a database, an HTTP call); when nothing
 // blocks it only adds the cost of the goroutines, which the benchmarks in
-// parallel_bench_test.go measure. See [WithParallel] to turn it on for one
+// parallel_test.go measure. See [WithParallel] to turn it on for one
 // Scope or one handler instead.
 //
 // On the first error in a concurrent group, the Scope's context is cancelled
