@@ -93,10 +93,16 @@ func (l Lifetime) apply(o *options) error {
 	if l > Singleton {
 		return fmt.Errorf("%v is not a lifetime; pass Scoped, NoCache or Singleton: %w", l, ErrBadProvider)
 	}
-	if o.lifetimeSet && o.lifetime != l {
-		return fmt.Errorf("options %v and %v contradict each other; pass at most one lifetime: %w", o.lifetime, l, ErrBadProvider)
+	return setOnce(&o.lifetime, &o.lifetimeSet, l, "lifetime")
+}
+
+// setOnce sets the option *cur to v, refusing a second value of the same
+// kind that contradicts the first.
+func setOnce[T comparable](cur *T, set *bool, v T, kind string) error {
+	if *set && *cur != v {
+		return fmt.Errorf("options %v and %v contradict each other; pass at most one %s: %w", *cur, v, kind, ErrBadProvider)
 	}
-	o.lifetime, o.lifetimeSet = l, true
+	*cur, *set = v, true
 	return nil
 }
 

@@ -31,8 +31,9 @@ import (
 //	// end snippet
 //
 // indented as the code around them needs: the region's common leading tabs
-// are removed before comparing, and so are its empty last lines. NAME is lowercase words joined by "-",
-// unique across the docs.
+// are removed before comparing, and so are its empty last lines. NAME is
+// lowercase words joined by "-". Two docs that show the same code (the
+// guide and fastapi.md, the README and the guide) show one region.
 
 // snippetDocs are the documents whose ```go blocks must be tested code.
 var snippetDocs = []string{"README.md", "docs/guide.md", "docs/fastapi.md"}
@@ -212,6 +213,7 @@ func dedent(lines []string) []string {
 // checkSnippets compares the docs' blocks with the Go regions, and reports
 // what would let them drift: a block without code, code in two places,
 // differing text, and regions no doc shows (dead code that looks tested).
+// A region may be shown by several blocks; each must match it.
 func checkSnippets(blocks, regions []snippet) []string {
 	var problems []string
 	byName := map[string]snippet{}
@@ -222,13 +224,9 @@ func checkSnippets(blocks, regions []snippet) []string {
 		}
 		byName[r.name] = r
 	}
-	used := map[string]snippet{}
+	used := map[string]bool{}
 	for _, b := range blocks {
-		if first, dup := used[b.name]; dup {
-			problems = append(problems, fmt.Sprintf("%s: snippet %s is also shown at %s; names are unique across the docs", b.pos(), b.name, first.pos()))
-			continue
-		}
-		used[b.name] = b
+		used[b.name] = true
 		r, ok := byName[b.name]
 		if !ok {
 			problems = append(problems, fmt.Sprintf("%s: snippet %s: no Go file defines it; put its code between \"// snippet %s\" and %q in a test", b.pos(), b.name, b.name, regionEnd))
@@ -378,10 +376,13 @@ func TestDocSnippetsParser(t *testing.T) {
 			},
 		},
 		{
-			name:    "shown twice",
-			blocks:  []snippet{{name: "a", file: "d.md", line: 4}, {name: "a", file: "e.md", line: 9}},
-			regions: []snippet{{name: "a", file: "a.go", line: 1}},
-			want:    []string{"e.md:9: snippet a is also shown at d.md:4; names are unique across the docs"},
+			name: "shown by two docs, one of them stale",
+			blocks: []snippet{
+				{name: "a", file: "d.md", line: 4, lines: []string{"x := 1"}},
+				{name: "a", file: "e.md", line: 9, lines: []string{"x := 2"}},
+			},
+			regions: []snippet{{name: "a", file: "a.go", line: 1, lines: []string{"x := 1"}}},
+			want:    []string{"e.md:11: snippet a differs from a.go:2:\n\tdoc: \"x := 2\"\n\tgo:  \"x := 1\""},
 		},
 	}
 	for _, tt := range tests {

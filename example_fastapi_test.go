@@ -1,7 +1,6 @@
 package depend_test
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -77,22 +76,7 @@ func Example_fastapiUseCacheFalse() {
 // FastAPI, yield: the transaction commits, or rolls back when the
 // request failed.
 func Example_fastapiYield() {
-	c := depend.New()
-	c.Provide(func() *sql.DB { return sql.OpenDB(fakeDB{os.Stdout}) }, depend.Singleton)
-	// snippet fastapi-yield
-	c.Provide(func(ctx context.Context, db *sql.DB) (*sql.Tx, func(error) error, error) {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return nil, nil, err
-		}
-		return tx, func(cause error) error {
-			if cause != nil {
-				return tx.Rollback()
-			}
-			return tx.Commit()
-		}, nil
-	}, depend.BeforeResponse)
-	// end snippet
+	c := newApp(os.Stdout) // the guide's transaction, which fastapi.md shows too
 	h := c.Handler(func(r *http.Request, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(r.Context(), "INSERT INTO notes (text) VALUES (?)", r.URL.Query().Get("text")); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package depend_test
 
 import (
-	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -61,17 +60,4 @@ func ExampleServerTimingObserver() {
 	c.Observe(depend.ServerTimingObserver)
 	http.ListenAndServe("localhost:8080", depend.ServerTiming(c.Middleware(mux)))
 	// end snippet
-}
-
-// README, Parallel resolution.
-func ExampleParallel_readme() {
-	c := depend.New()
-	c.Provide(userFromToken)
-	c.Provide(func() *Prices { return &Prices{Coffee: 3} })
-	mux := http.NewServeMux()
-	// snippet readme-parallel
-	mux.Handle("GET /dashboard", depend.Parallel(c.Handler(dashboard)))
-	// end snippet
-	fmt.Println(get(mux, "GET", "/dashboard", "secret-ada"))
-	// Output: 200 "ada: coffee costs 3"
 }

@@ -45,11 +45,7 @@ func (t Teardown) apply(o *options) error {
 	if t > BeforeResponse {
 		return fmt.Errorf("%v is not a teardown; pass AfterResponse or BeforeResponse: %w", t, ErrBadProvider)
 	}
-	if o.teardownSet && o.teardown != t {
-		return fmt.Errorf("options %v and %v contradict each other; pass at most one teardown: %w", o.teardown, t, ErrBadProvider)
-	}
-	o.teardown, o.teardownSet = t, true
-	return nil
+	return setOnce(&o.teardown, &o.teardownSet, t, "teardown")
 }
 
 // checkTeardown refuses a BeforeResponse that could never run before a

@@ -63,6 +63,11 @@ var errLocked = errors.New("database is locked")
 // that run later learn it as the request's cause.
 func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 	write := func(w http.ResponseWriter, _ *tdTx, _ *tdAudit) { w.WriteHeader(http.StatusCreated) }
+	saved := func(c *depend.Container) http.Handler {
+		return c.Handler(func(*tdTx, *tdAudit) string { return "saved" })
+	}
+	const internal = "Internal Server Error\n"
+	locked := []string{"commit (unwritten)", "audit sees: depend: cleanup *depend_test.tdTx: database is locked (written)"}
 	tests := []struct {
 		name      string
 		commitErr error
@@ -73,30 +78,24 @@ func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 		reported  string // a substring of the one reported error, or ""
 	}{
 		{
-			name: "commit succeeds, then the value is written",
-			handler: func(c *depend.Container) http.Handler {
-				return c.Handler(func(*tdTx, *tdAudit) string { return "saved" })
-			},
-			status: http.StatusOK, body: "\"saved\"\n",
+			name:    "commit succeeds, then the value is written",
+			handler: saved,
+			status:  http.StatusOK, body: "\"saved\"\n",
 			entries: []string{"commit (unwritten)", "audit sees: <nil> (written)"},
 		},
 		{
 			name:      "commit fails: a 500, not the handler's value",
 			commitErr: errLocked,
-			handler: func(c *depend.Container) http.Handler {
-				return c.Handler(func(*tdTx, *tdAudit) string { return "saved" })
-			},
-			status: http.StatusInternalServerError, body: "Internal Server Error\n",
-			entries:  []string{"commit (unwritten)", "audit sees: depend: cleanup *depend_test.tdTx: database is locked (written)"},
+			handler:   saved,
+			status:    http.StatusInternalServerError, body: internal,
+			entries:  locked,
 			reported: "database is locked",
 		},
 		{
 			name:      "commit fails with a status",
 			commitErr: &depend.HTTPError{Status: http.StatusConflict, Message: "conflict, try again"},
-			handler: func(c *depend.Container) http.Handler {
-				return c.Handler(func(*tdTx, *tdAudit) string { return "saved" })
-			},
-			status: http.StatusConflict, body: "conflict, try again\n",
+			handler:   saved,
+			status:    http.StatusConflict, body: "conflict, try again\n",
 			entries: []string{"commit (unwritten)", "audit sees: depend: cleanup *depend_test.tdTx: conflict, try again (written)"},
 		},
 		{
@@ -104,7 +103,7 @@ func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 			handler: func(c *depend.Container) http.Handler {
 				return c.Handler(func(*tdTx, *tdAudit) error { return errLocked })
 			},
-			status: http.StatusInternalServerError, body: "Internal Server Error\n",
+			status: http.StatusInternalServerError, body: internal,
 			entries:  []string{"rollback: database is locked (unwritten)", "audit sees: database is locked (written)"},
 			reported: "database is locked",
 		},
@@ -113,11 +112,11 @@ func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 			commitErr: errLocked,
 			handler: func(c *depend.Container) http.Handler {
 				mux := http.NewServeMux()
-				mux.Handle("/", c.Handler(func(*tdTx, *tdAudit) string { return "saved" }))
+				mux.Handle("/", saved(c))
 				return c.Middleware(mux)
 			},
-			status: http.StatusInternalServerError, body: "Internal Server Error\n",
-			entries:  []string{"commit (unwritten)", "audit sees: depend: cleanup *depend_test.tdTx: database is locked (written)"},
+			status: http.StatusInternalServerError, body: internal,
+			entries:  locked,
 			reported: "database is locked",
 		},
 		{
@@ -126,8 +125,8 @@ func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 			handler: func(c *depend.Container) http.Handler {
 				return c.Group(depend.Require[*tdAudit]()).Handler(func() string { return "saved" })
 			},
-			status: http.StatusInternalServerError, body: "Internal Server Error\n",
-			entries:  []string{"commit (unwritten)", "audit sees: depend: cleanup *depend_test.tdTx: database is locked (written)"},
+			status: http.StatusInternalServerError, body: internal,
+			entries:  locked,
 			reported: "database is locked",
 		},
 		{
@@ -140,8 +139,8 @@ func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 					require.NoError(t, err)
 				}))
 			},
-			status: http.StatusInternalServerError, body: "Internal Server Error\n",
-			entries:  []string{"commit (unwritten)", "audit sees: depend: cleanup *depend_test.tdTx: database is locked (written)"},
+			status: http.StatusInternalServerError, body: internal,
+			entries:  locked,
 			reported: "database is locked",
 		},
 		{
@@ -157,7 +156,7 @@ func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 			handler: func(c *depend.Container) http.Handler {
 				return c.Handler(func(*tdTx, *tdAudit) func() { return func() {} })
 			},
-			status: http.StatusInternalServerError, body: "Internal Server Error\n",
+			status: http.StatusInternalServerError, body: internal,
 			entries: []string{
 				"rollback: depend: encode the handler's func() result as JSON: json: unsupported type: func() (unwritten)",
 				"audit sees: depend: encode the handler's func() result as JSON: json: unsupported type: func() (written)",
