@@ -26,6 +26,8 @@ type provider struct {
 	cleanup  reflect.Type // the cleanup result's canonical type, or nil
 	errOut   bool         // the last result is an error
 
+	input *inputPlan // non-nil for a provider made by Input
+
 	// Set by link and check, under Container.mu, until the Container is
 	// sealed; read-only afterwards.
 	deps   []dep
@@ -85,6 +87,13 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 	p := &provider{life: o.lifetime, teardown: o.teardown, as: o.as}
 	if tp, ok := fn.(Provider); ok {
 		p.typed = tp
+		if in, ok := tp.(interface{ inputPlan() (*inputPlan, error) }); ok {
+			plan, err := in.inputPlan()
+			if err != nil {
+				return nil, fmt.Errorf("Provide: %w", err)
+			}
+			p.input = plan
+		}
 		fn = tp.funcValue()
 	}
 	v := reflect.ValueOf(fn)
@@ -97,6 +106,9 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 	}
 	p.fn, p.in = v, params(t)
 	p.name = t.String() + " " + funcName(v)
+	if p.input != nil {
+		p.name = "depend.Input[" + t.Out(0).String() + "]"
+	}
 	if err := p.setResults(t); err != nil {
 		return nil, fmt.Errorf("Provide %s: %w", p, err)
 	}
@@ -108,7 +120,9 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 	}
 	// Even a typed provider is called shape-erased when its signature
 	// allows: that skips the generic dictionaries and the interface call.
-	p.erased, p.word = newErased(t), funcWord(fn)
+	if p.input == nil { // an Input is bound by its Scope, never called
+		p.erased, p.word = newErased(t), funcWord(fn)
+	}
 	for _, i := range p.as {
 		if i.Kind() != reflect.Interface {
 			return nil, fmt.Errorf("Provide %s: As[%v]: %v is not an interface: %w", p, i, i, ErrBadProvider)

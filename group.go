@@ -104,6 +104,7 @@ func (g *Group) link(h *handler) error {
 	}
 	h.pre = g.c.link(types)
 	all := slices.Concat(h.pre, h.deps)
+	h.inputs = inputsOf(all)
 	r, w := uses(all)
 	h.needReq, h.needW = h.needReq || r, h.needW || w
 	return g.c.checkDeps(h.name, all)
@@ -134,6 +135,28 @@ func (c *Container) checkDeps(name string, deps []dep) error {
 		errs = append(errs, publicError(fmt.Errorf("%s: %w", name, p.GraphError)))
 	}
 	return errors.Join(errs...)
+}
+
+// inputsOf lists the Inputs that deps reach, directly or through
+// providers, in the order they are first reached.
+func inputsOf(deps []dep) []dep {
+	var inputs []dep
+	seen := make(map[*provider]bool)
+	var walk func([]dep)
+	walk = func(deps []dep) {
+		for _, d := range deps {
+			if d.p == nil || seen[d.p] {
+				continue
+			}
+			seen[d.p] = true
+			if d.p.input != nil {
+				inputs = append(inputs, dep{kind: depProvider, typ: d.p.out, p: d.p})
+			}
+			walk(d.p.deps)
+		}
+	}
+	walk(deps)
+	return inputs
 }
 
 // uses reports whether deps reach the request or the response writer,

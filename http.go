@@ -70,9 +70,10 @@ func ScopeFrom(ctx context.Context) (*Scope, bool) {
 
 // handler is a compiled Handler or Middleware.
 type handler struct {
-	c    *Container
-	name string // for messages: "Handler <signature> (<file:line>)" or "Middleware"
-	pre  []dep  // the Group's requirements, built first; their values are dropped
+	c      *Container
+	name   string // for messages: "Handler <signature> (<file:line>)" or "Middleware"
+	pre    []dep  // the Group's requirements, built first; their values are dropped
+	inputs []dep  // the Inputs the graph reaches, bound before anything else
 
 	// A Handler's fn, compiled.
 	fn     reflect.Value
@@ -323,6 +324,11 @@ func (h *handler) run(x *exchange) (*jsonBuffer, error) {
 
 // call builds the requirements and calls fn or next, returning fn's value.
 func (h *handler) call(x *exchange) (any, error) {
+	if h.inputs != nil {
+		if err := x.s.bindInputs(h.inputs); err != nil {
+			return nil, err
+		}
+	}
 	for _, d := range h.pre {
 		_, err := x.s.resolve(d)
 		x.s.raiseObserverPanic()

@@ -81,6 +81,15 @@ type HTTPOptions struct {
 	// started, and the errors of cleanups. Nil means logging them with
 	// slog.Default() at level ERROR.
 	ReportError func(r *http.Request, err error)
+
+	// PathValue returns a path parameter for the path:"name" fields of an
+	// Input, such as chi.URLParam. Nil means r.PathValue, which
+	// http.ServeMux patterns fill.
+	PathValue func(r *http.Request, name string) string
+
+	// MaxBodyBytes bounds a body that an Input reads; a larger one answers
+	// 413. Zero means 1 MiB.
+	MaxBodyBytes int64
 }
 
 // SetHTTPOptions sets how Handler and Middleware answer failed requests. It

@@ -1,0 +1,867 @@
+package depend
+
+// Code in this file binds a request's inputs (query, path, header, cookie,
+// form and JSON body) into a struct, as a provider: FastAPI's Query(),
+// Path(), Header(), Cookie() and Body(), and huma's tagged input structs.
+// The binding plan is compiled once per type, when the provider is made; a
+// request only parses strings and sets fields.
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Input returns a Provider of T, a struct whose tagged fields are the
+// request's inputs. Register it like a provider func:
+//
+//	type ListNotes struct {
+//		Limit  int `query:"limit" default:"20" minimum:"1" maximum:"100"`
+//		Offset int `query:"offset" default:"0" minimum:"0"`
+//	}
+//	c.Provide(depend.Input[ListNotes]())
+//
+// and take ListNotes as a parameter of a handler or a provider: it is built
+// once per request, from the *http.Request, like any Scoped value.
+//
+// A field's source tag names where it comes from: query:"name",
+// path:"name" (r.PathValue, or HTTPOptions.PathValue), header:"Name",
+// cookie:"name" or form:"name" (an application/x-www-form-urlencoded body).
+// One field may be tagged body:"" to take the JSON body, decoded with
+// encoding/json into the field's type; the fields of that type are then
+// checked with the same constraint tags, named by their json names.
+//
+// Field types: string, bool, every int, uint and float, time.Time (RFC
+// 3339), time.Duration, any encoding.TextUnmarshaler, a slice of these for
+// a repeated input, and a pointer to one for an optional input. A field is
+// required unless it is a pointer or a slice, or has a default:"..." tag;
+// required:"true" makes any field required.
+//
+// Constraints, as in JSON Schema and FastAPI: minimum, maximum,
+// exclusiveMinimum and exclusiveMaximum (FastAPI's ge, le, gt and lt) for
+// numbers; minLength and maxLength for strings (in characters) and slices;
+// pattern, a regular expression a string must match; enum, the
+// comma-separated values allowed. If T has a Validate() error method, it
+// runs after binding, for rules across fields.
+//
+// Every failing input of the request is reported at once, in an
+// *InputError, which answers 422. A Handler binds all the inputs its graph
+// reaches before any other provider runs, so a rejected request never
+// opens a transaction. A body that is not JSON answers 415, and one larger
+// than HTTPOptions.MaxBodyBytes 413. Unknown fields of a JSON body are
+// ignored, as FastAPI does.
+//
+// A tag that is not valid for its field (a constraint on the wrong type, a
+// default that does not parse, a pattern that does not compile) makes
+// Provide fail with ErrBadProvider. The Provider is immutable and safe for
+// concurrent use.
+func Input[T any]() Provider {
+	t := reflect.TypeFor[T]()
+	plan, err := compileInput(t)
+	return &inputProvider[T]{plan: plan, err: err}
+}
+
+// inputProvider is the Provider Input returns.
+type inputProvider[T any] struct {
+	plan *inputPlan
+	err  error // the plan's compile error, reported by Provide
+}
+
+func (ip *inputProvider[T]) funcValue() any {
+	return func(*http.Request) (T, error) { // its type is what the graph sees
+		var zero T
+		return zero, errors.New("depend: an Input is built by its Scope")
+	}
+}
+
+func (ip *inputProvider[T]) inputPlan() (*inputPlan, error) { return ip.plan, ip.err }
+
+func (ip *inputProvider[T]) call(s *Scope, p *provider) (any, error) {
+	if s.req == nil {
+		return nil, errNotHTTP(requestType)
+	}
+	if err := s.started(p); err != nil {
+		return nil, err
+	}
+	var v T
+	if err := ip.plan.bind(reflect.ValueOf(&v).Elem(), s.req, s.c.httpOptions()); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// bindInputs binds the Inputs a handler reaches before any other provider
+// runs, so that a rejected request starts nothing, and reports the failures
+// of all of them together. The caller has entered s.
+func (s *Scope) bindInputs(inputs []dep) error {
+	var failed []FieldError
+	for _, d := range inputs {
+		_, err := s.resolve(d)
+		if err == nil {
+			continue
+		}
+		var ie *InputError
+		if !errors.As(err, &ie) { // 413, 415, a closed Scope: the answer as it is
+			return publicError(err)
+		}
+		failed = append(failed, ie.Errors...)
+	}
+	if failed != nil {
+		return publicError(&InputError{Errors: failed})
+	}
+	return nil
+}
+
+// InputError reports every request input that could not be bound or did
+// not meet its constraints. It answers 422 Unprocessable Entity; the
+// default renderer writes it as application/problem+json with an "errors"
+// list. It is safe for concurrent use as long as nobody modifies it.
+type InputError struct {
+	Errors []FieldError
+}
+
+// FieldError is one input that failed.
+type FieldError struct {
+	// Location names the input: "query.limit", "path.id", "header.X-Token",
+	// "cookie.session", "form.name", "body" or "body.text".
+	Location string `json:"location"`
+	Message  string `json:"message"`
+	// Value is the offending value when it is safe to echo: a query, path
+	// or form value, or a body field. Headers and cookies, which can hold
+	// credentials, are never echoed.
+	Value any `json:"value,omitempty"`
+}
+
+// Error lists the failures, such as "invalid input: query.limit: must be at
+// most 100". It is safe for concurrent use.
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid input")
+	for i, f := range e.Errors {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Location + ": " + f.Message)
+	}
+	return b.String()
+}
+
+// StatusCode returns 422. It is safe for concurrent use.
+func (e *InputError) StatusCode() int { return http.StatusUnprocessableEntity }
+
+// defaultMaxBodyBytes bounds a request body that an Input decodes when
+// HTTPOptions.MaxBodyBytes is zero.
+const defaultMaxBodyBytes = 1 << 20
+
+// inputPlan is how to bind one struct type.
+type inputPlan struct {
+	fields   []inputField
+	body     *bodyField // the field tagged body, or nil
+	form     bool       // some field reads the form
+	validate bool       // the type has a Validate() error method
+}
+
+// inputField is one tagged field of the struct.
+type inputField struct {
+	index    []int
+	in       string // query, path, header, cookie or form
+	name     string
+	required bool
+	def      []string // the default, already checked to parse
+	conv     *converter
+	echo     bool // the value may be echoed in a FieldError
+}
+
+// bodyField is the field that takes the JSON body, with the checks of the
+// body type's own fields.
+type bodyField struct {
+	index  []int
+	typ    reflect.Type
+	checks []bodyCheck
+}
+
+// bodyCheck is one constrained field of the body's struct.
+type bodyCheck struct {
+	index    []int
+	name     string // its json name
+	required bool   // a zero value fails
+	cons     constraints
+}
+
+var validatorType = reflect.TypeFor[interface{ Validate() error }]()
+
+var sources = []string{"query", "path", "header", "cookie", "form"}
+
+func compileInput(t reflect.Type) (*inputPlan, error) {
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("Input[%v]: want a struct whose tagged fields are the request's inputs: %w", t, ErrBadProvider)
+	}
+	plan := &inputPlan{validate: t.Implements(validatorType) || reflect.PointerTo(t).Implements(validatorType)}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup("body"); ok {
+			if plan.body != nil {
+				return nil, fmt.Errorf("Input[%v]: two fields are tagged body; a request has one body: %w", t, ErrBadProvider)
+			}
+			b, err := compileBody(f)
+			if err != nil {
+				return nil, fmt.Errorf("Input[%v]: field %s: %w", t, f.Name, err)
+			}
+			plan.body = b
+			continue
+		}
+		in, name := source(f)
+		if in == "" {
+			continue
+		}
+		field, err := compileField(f, in, name)
+		if err != nil {
+			return nil, fmt.Errorf("Input[%v]: field %s: %w", t, f.Name, err)
+		}
+		plan.form = plan.form || in == "form"
+		plan.fields = append(plan.fields, field)
+	}
+	if plan.form && plan.body != nil {
+		return nil, fmt.Errorf("Input[%v]: a body field and form fields cannot both read the one body: %w", t, ErrBadProvider)
+	}
+	return plan, nil
+}
+
+// source returns the field's source tag and input name.
+func source(f reflect.StructField) (in, name string) {
+	for _, s := range sources {
+		if name, ok := f.Tag.Lookup(s); ok {
+			return s, name
+		}
+	}
+	return "", ""
+}
+
+func compileField(f reflect.StructField, in, name string) (inputField, error) {
+	if !f.IsExported() {
+		return inputField{}, fmt.Errorf("unexported fields cannot be set; export it: %w", ErrBadProvider)
+	}
+	if name == "" {
+		return inputField{}, fmt.Errorf("%s tag names no input; write %s:\"name\": %w", in, in, ErrBadProvider)
+	}
+	conv, err := newConverter(f.Type, f.Tag)
+	if err != nil {
+		return inputField{}, err
+	}
+	field := inputField{index: f.Index, in: in, name: name, conv: conv, echo: in != "header" && in != "cookie"}
+	if def, ok := f.Tag.Lookup("default"); ok {
+		field.def = []string{def}
+		if conv.slice {
+			field.def = strings.Split(def, ",")
+		}
+		if _, msg := conv.convert(field.def); msg != "" {
+			return inputField{}, fmt.Errorf("default %q: %s: %w", def, msg, ErrBadProvider)
+		}
+	}
+	field.required = f.Tag.Get("required") == "true" || field.def == nil && !conv.optional()
+	return field, nil
+}
+
+func compileBody(f reflect.StructField) (*bodyField, error) {
+	if !f.IsExported() {
+		return nil, fmt.Errorf("unexported fields cannot be set; export it: %w", ErrBadProvider)
+	}
+	b := &bodyField{index: f.Index, typ: f.Type}
+	st := f.Type
+	for st.Kind() == reflect.Pointer {
+		st = st.Elem()
+	}
+	if st.Kind() != reflect.Struct {
+		return b, nil
+	}
+	for i := range st.NumField() {
+		sf := st.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		cons, err := compileConstraints(sf.Type, sf.Tag)
+		if err != nil {
+			return nil, fmt.Errorf("body field %s: %w", sf.Name, err)
+		}
+		required := sf.Tag.Get("required") == "true"
+		if cons.empty() && !required {
+			continue
+		}
+		b.checks = append(b.checks, bodyCheck{index: sf.Index, name: jsonName(sf), required: required, cons: cons})
+	}
+	return b, nil
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "" || name == "-" {
+		return f.Name
+	}
+	return name
+}
+
+// bind fills v, a settable T, from r, and reports every failure at once.
+func (p *inputPlan) bind(v reflect.Value, r *http.Request, o *HTTPOptions) error {
+	var errs []FieldError
+	var query map[string][]string
+	for i := range p.fields {
+		f := &p.fields[i]
+		var raw []string
+		switch f.in {
+		case "query":
+			if query == nil {
+				query = r.URL.Query()
+			}
+			raw = query[f.name]
+		case "path":
+			if s := o.pathValue(r, f.name); s != "" {
+				raw = []string{s}
+			}
+		case "header":
+			raw = r.Header.Values(f.name)
+		case "cookie":
+			if c, err := r.Cookie(f.name); err == nil {
+				raw = []string{c.Value}
+			}
+		case "form":
+			if err := parseForm(r, o); err != nil {
+				return err
+			}
+			raw = r.PostForm[f.name]
+		}
+		if fe, ok := f.set(v, raw); !ok {
+			errs = append(errs, fe)
+		}
+	}
+	if p.body != nil {
+		if err := p.body.decode(v, r, o, &errs); err != nil {
+			return err
+		}
+	}
+	if len(errs) == 0 && p.validate {
+		if err := v.Addr().Interface().(interface{ Validate() error }).Validate(); err != nil {
+			var ie *InputError
+			if errors.As(err, &ie) {
+				return ie
+			}
+			errs = append(errs, FieldError{Location: "input", Message: err.Error()})
+		}
+	}
+	if errs != nil {
+		return &InputError{Errors: errs}
+	}
+	return nil
+}
+
+// set converts raw into the field, or its default; it reports a failure.
+func (f *inputField) set(v reflect.Value, raw []string) (FieldError, bool) {
+	loc := f.in + "." + f.name
+	if len(raw) == 0 {
+		if f.required {
+			return FieldError{Location: loc, Message: "required"}, false
+		}
+		if f.def == nil {
+			return FieldError{}, true // optional and absent: the zero value
+		}
+		raw = f.def
+	}
+	x, msg := f.conv.convert(raw)
+	if msg != "" {
+		fe := FieldError{Location: loc, Message: msg}
+		if f.echo {
+			fe.Value = echo(raw)
+		}
+		return fe, false
+	}
+	v.FieldByIndex(f.index).Set(x)
+	return FieldError{}, true
+}
+
+func echo(raw []string) any {
+	if len(raw) == 1 {
+		return raw[0]
+	}
+	return raw
+}
+
+func (o *HTTPOptions) pathValue(r *http.Request, name string) string {
+	if o.PathValue != nil {
+		return o.PathValue(r, name)
+	}
+	return r.PathValue(name)
+}
+
+func (o *HTTPOptions) maxBodyBytes() int64 {
+	if o.MaxBodyBytes > 0 {
+		return o.MaxBodyBytes
+	}
+	return defaultMaxBodyBytes
+}
+
+// parseForm reads an urlencoded body once per request.
+func parseForm(r *http.Request, o *HTTPOptions) error {
+	if r.PostForm != nil {
+		return nil
+	}
+	if r.Body != nil && r.ContentLength != 0 {
+		if err := checkContentType(r, "application/x-www-form-urlencoded"); err != nil {
+			return err
+		}
+		r.Body = http.MaxBytesReader(nil, r.Body, o.maxBodyBytes())
+	}
+	if err := r.ParseForm(); err != nil {
+		return bodyError(err)
+	}
+	return nil
+}
+
+func checkContentType(r *http.Request, want string) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == want || want == "application/json" && strings.HasSuffix(mt, "+json") {
+		return nil
+	}
+	return &HTTPError{Status: http.StatusUnsupportedMediaType, Message: "Content-Type must be " + want}
+}
+
+// bodyError turns a body that could not be read into its answer.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &HTTPError{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", tooBig.Limit), Err: err}
+	}
+	return &InputError{Errors: []FieldError{{Location: "body", Message: err.Error()}}}
+}
+
+// decode reads the JSON body into its field and checks the body's fields.
+// A body that is missing or malformed is a field error; one of the wrong
+// type or too large is returned as the request's answer.
+func (b *bodyField) decode(v reflect.Value, r *http.Request, o *HTTPOptions, errs *[]FieldError) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		*errs = append(*errs, FieldError{Location: "body", Message: "required"})
+		return nil
+	}
+	if err := checkContentType(r, "application/json"); err != nil {
+		return err
+	}
+	dst := v.FieldByIndex(b.index)
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, o.maxBodyBytes()))
+	if err := dec.Decode(dst.Addr().Interface()); err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			return bodyError(err)
+		case errors.Is(err, io.EOF):
+			*errs = append(*errs, FieldError{Location: "body", Message: "required"})
+		default:
+			*errs = append(*errs, FieldError{Location: "body", Message: jsonMessage(err)})
+		}
+		return nil
+	}
+	for dst.Kind() == reflect.Pointer {
+		if dst.IsNil() {
+			return nil
+		}
+		dst = dst.Elem()
+	}
+	for i := range b.checks {
+		c := &b.checks[i]
+		fv := dst.FieldByIndex(c.index)
+		loc := "body." + c.name
+		if c.required && fv.IsZero() {
+			*errs = append(*errs, FieldError{Location: loc, Message: "required"})
+			continue
+		}
+		if msg := c.cons.check(fv); msg != "" {
+			*errs = append(*errs, FieldError{Location: loc, Message: msg, Value: fv.Interface()})
+		}
+	}
+	return nil
+}
+
+// jsonMessage says what is wrong with a body, without Go type names.
+func jsonMessage(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("%s: want %s, got %s", typ.Field, kindName(typ.Type), typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("want %s, got %s", kindName(typ.Type), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "malformed JSON: unexpected end"
+	}
+	return "malformed JSON"
+}
+
+func kindName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	if isNumber(t.Kind()) {
+		return "a number"
+	}
+	return t.String()
+}
+
+// converter turns strings into a value of one field type and checks its
+// constraints.
+type converter struct {
+	typ   reflect.Type // the field's type
+	elem  reflect.Type // what one string becomes: typ, its element or its pointee
+	slice bool
+	ptr   bool
+	parse func(string, reflect.Type) (reflect.Value, string)
+	cons  constraints
+}
+
+func (c *converter) optional() bool { return c.slice || c.ptr }
+
+var (
+	timeType     = reflect.TypeFor[time.Time]()
+	durationType = reflect.TypeFor[time.Duration]()
+	textType     = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+func newConverter(t reflect.Type, tag reflect.StructTag) (*converter, error) {
+	c := &converter{typ: t, elem: t}
+	switch t.Kind() {
+	case reflect.Slice:
+		if !reflect.PointerTo(t).Implements(textType) {
+			c.slice, c.elem = true, t.Elem()
+		}
+	case reflect.Pointer:
+		c.ptr, c.elem = true, t.Elem()
+	}
+	c.parse = parser(c.elem)
+	if c.parse == nil {
+		return nil, fmt.Errorf("%v cannot be an input; use a string, bool, number, time.Time, time.Duration, an encoding.TextUnmarshaler, or a slice or pointer of one: %w", t, ErrBadProvider)
+	}
+	cons, err := compileConstraints(t, tag)
+	if err != nil {
+		return nil, err
+	}
+	c.cons = cons
+	return c, nil
+}
+
+// parser returns how to parse one string into t, or nil.
+func parser(t reflect.Type) func(string, reflect.Type) (reflect.Value, string) {
+	switch {
+	case reflect.PointerTo(t).Implements(textType):
+		return parseText
+	case t == timeType:
+		return parseTime
+	case t == durationType:
+		return parseDuration
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return func(s string, t reflect.Type) (reflect.Value, string) { return reflect.ValueOf(s).Convert(t), "" }
+	case reflect.Bool:
+		return parseBool
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return parseInt
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return parseUint
+	case reflect.Float32, reflect.Float64:
+		return parseFloat
+	}
+	return nil
+}
+
+func parseText(s string, t reflect.Type) (reflect.Value, string) {
+	p := reflect.New(t)
+	if err := p.Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+		return reflect.Value{}, err.Error()
+	}
+	return p.Elem(), ""
+}
+
+func parseTime(s string, _ reflect.Type) (reflect.Value, string) {
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return reflect.Value{}, "want an RFC 3339 time, such as 2006-01-02T15:04:05Z"
+	}
+	return reflect.ValueOf(v), ""
+}
+
+func parseDuration(s string, _ reflect.Type) (reflect.Value, string) {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return reflect.Value{}, "want a duration, such as 1.5s or 300ms"
+	}
+	return reflect.ValueOf(v), ""
+}
+
+func parseBool(s string, t reflect.Type) (reflect.Value, string) {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return reflect.Value{}, "want true or false"
+	}
+	return reflect.ValueOf(v).Convert(t), ""
+}
+
+func parseInt(s string, t reflect.Type) (reflect.Value, string) {
+	v, err := strconv.ParseInt(s, 10, t.Bits())
+	if err != nil {
+		return reflect.Value{}, numberMessage(err, "an integer")
+	}
+	return reflect.ValueOf(v).Convert(t), ""
+}
+
+func parseUint(s string, t reflect.Type) (reflect.Value, string) {
+	v, err := strconv.ParseUint(s, 10, t.Bits())
+	if err != nil {
+		return reflect.Value{}, numberMessage(err, "a non-negative integer")
+	}
+	return reflect.ValueOf(v).Convert(t), ""
+}
+
+func parseFloat(s string, t reflect.Type) (reflect.Value, string) {
+	v, err := strconv.ParseFloat(s, t.Bits())
+	if err != nil {
+		return reflect.Value{}, numberMessage(err, "a number")
+	}
+	return reflect.ValueOf(v).Convert(t), ""
+}
+
+func numberMessage(err error, want string) string {
+	if errors.Is(err, strconv.ErrRange) {
+		return "out of range"
+	}
+	return "want " + want
+}
+
+// convert parses raw into a value of c.typ and checks the constraints. It
+// returns a message instead of an error: the caller knows the location.
+func (c *converter) convert(raw []string) (reflect.Value, string) {
+	if !c.slice {
+		x, msg := c.parse(raw[len(raw)-1], c.elem) // a repeated scalar: the last one wins
+		if msg != "" {
+			return reflect.Value{}, msg
+		}
+		if msg := c.cons.check(x); msg != "" {
+			return reflect.Value{}, msg
+		}
+		if c.ptr {
+			p := reflect.New(c.elem)
+			p.Elem().Set(x)
+			return p, ""
+		}
+		return x, ""
+	}
+	out := reflect.MakeSlice(c.typ, len(raw), len(raw))
+	for i, s := range raw {
+		x, msg := c.parse(s, c.elem)
+		if msg == "" {
+			msg = c.cons.checkElem(x)
+		}
+		if msg != "" {
+			return reflect.Value{}, fmt.Sprintf("item %d: %s", i, msg)
+		}
+		out.Index(i).Set(x)
+	}
+	if msg := c.cons.checkLen(out.Len()); msg != "" {
+		return reflect.Value{}, msg
+	}
+	return out, ""
+}
+
+// constraints are the checks a field's tags declare. A negative length and
+// a nil bound mean none.
+type constraints struct {
+	min, max             *float64
+	exclusiveMin         *float64
+	exclusiveMax         *float64
+	minLength, maxLength int
+	pattern              *regexp.Regexp
+	enum                 []string
+}
+
+func (c *constraints) empty() bool {
+	return c.min == nil && c.max == nil && c.exclusiveMin == nil && c.exclusiveMax == nil &&
+		c.minLength < 0 && c.maxLength < 0 && c.pattern == nil && c.enum == nil
+}
+
+func isNumber(k reflect.Kind) bool {
+	return k >= reflect.Int && k <= reflect.Float64 && k != reflect.Uintptr
+}
+
+// compileConstraints reads the constraint tags for a field of type t and
+// refuses those that cannot apply to it.
+func compileConstraints(t reflect.Type, tag reflect.StructTag) (constraints, error) {
+	c := constraints{minLength: -1, maxLength: -1}
+	elem := t
+	for elem.Kind() == reflect.Pointer || elem.Kind() == reflect.Slice && !reflect.PointerTo(elem).Implements(textType) {
+		elem = elem.Elem()
+	}
+	number := isNumber(elem.Kind()) && elem != durationType
+	for _, b := range []struct {
+		tag string
+		dst **float64
+	}{{"minimum", &c.min}, {"maximum", &c.max}, {"exclusiveMinimum", &c.exclusiveMin}, {"exclusiveMaximum", &c.exclusiveMax}} {
+		s, ok := tag.Lookup(b.tag)
+		if !ok {
+			continue
+		}
+		if !number {
+			return c, fmt.Errorf("%s applies to numbers, not %v: %w", b.tag, t, ErrBadProvider)
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return c, fmt.Errorf("%s:%q is not a number: %w", b.tag, s, ErrBadProvider)
+		}
+		*b.dst = &f
+	}
+	lengthOf := elem.Kind() == reflect.String || t.Kind() == reflect.Slice
+	for _, b := range []struct {
+		tag string
+		dst *int
+	}{{"minLength", &c.minLength}, {"maxLength", &c.maxLength}} {
+		s, ok := tag.Lookup(b.tag)
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("%s:%q is not a length: %w", b.tag, s, ErrBadProvider)
+		}
+		if !lengthOf {
+			return c, fmt.Errorf("%s applies to strings and slices, not %v: %w", b.tag, t, ErrBadProvider)
+		}
+		*b.dst = n
+	}
+	if s, ok := tag.Lookup("pattern"); ok {
+		if elem.Kind() != reflect.String {
+			return c, fmt.Errorf("pattern applies to strings, not %v: %w", t, ErrBadProvider)
+		}
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return c, fmt.Errorf("pattern %q: %v: %w", s, err, ErrBadProvider)
+		}
+		c.pattern = re
+	}
+	if s, ok := tag.Lookup("enum"); ok {
+		if elem.Kind() != reflect.String && !number {
+			return c, fmt.Errorf("enum applies to strings and numbers, not %v: %w", t, ErrBadProvider)
+		}
+		c.enum = strings.Split(s, ",")
+	}
+	return c, nil
+}
+
+// check checks one value, a slice's length and elements included.
+func (c *constraints) check(v reflect.Value) string {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.Slice && v.Type() != reflect.TypeFor[[]byte]() {
+		if msg := c.checkLen(v.Len()); msg != "" {
+			return msg
+		}
+		for i := range v.Len() {
+			if msg := c.checkElem(v.Index(i)); msg != "" {
+				return fmt.Sprintf("item %d: %s", i, msg)
+			}
+		}
+		return ""
+	}
+	return c.checkElem(v)
+}
+
+func (c *constraints) checkLen(n int) string {
+	switch {
+	case c.minLength >= 0 && n < c.minLength:
+		return "must have at least " + count(c.minLength, "item")
+	case c.maxLength >= 0 && n > c.maxLength:
+		return "must have at most " + count(c.maxLength, "item")
+	}
+	return ""
+}
+
+// checkElem checks one scalar value.
+func (c *constraints) checkElem(v reflect.Value) string {
+	switch {
+	case v.Kind() == reflect.String:
+		return c.checkString(v.String())
+	case isNumber(v.Kind()) && v.Type() != durationType:
+		return c.checkNumber(v)
+	}
+	return ""
+}
+
+func (c *constraints) checkString(s string) string {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case c.minLength >= 0 && n < c.minLength:
+		return "must have at least " + count(c.minLength, "character")
+	case c.maxLength >= 0 && n > c.maxLength:
+		return "must have at most " + count(c.maxLength, "character")
+	case c.pattern != nil && !c.pattern.MatchString(s):
+		return fmt.Sprintf("must match %s", c.pattern)
+	case c.enum != nil && !slices.Contains(c.enum, s):
+		return "must be one of " + strings.Join(c.enum, ", ")
+	}
+	return ""
+}
+
+func (c *constraints) checkNumber(v reflect.Value) string {
+	var f float64
+	var s string
+	switch {
+	case v.CanInt():
+		f, s = float64(v.Int()), strconv.FormatInt(v.Int(), 10)
+	case v.CanUint():
+		f, s = float64(v.Uint()), strconv.FormatUint(v.Uint(), 10)
+	default:
+		f, s = v.Float(), strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	}
+	switch {
+	case c.min != nil && f < *c.min:
+		return "must be at least " + formatBound(*c.min)
+	case c.max != nil && f > *c.max:
+		return "must be at most " + formatBound(*c.max)
+	case c.exclusiveMin != nil && f <= *c.exclusiveMin:
+		return "must be greater than " + formatBound(*c.exclusiveMin)
+	case c.exclusiveMax != nil && f >= *c.exclusiveMax:
+		return "must be less than " + formatBound(*c.exclusiveMax)
+	case c.enum != nil && !slices.Contains(c.enum, s):
+		return "must be one of " + strings.Join(c.enum, ", ")
+	}
+	return ""
+}
+
+// count says "1 item" or "2 items".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func formatBound(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

@@ -1,0 +1,364 @@
+package depend_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/godepend/depend"
+)
+
+// inKinds has a field of every kind an input can be.
+type inKinds struct {
+	S     string        `query:"s"`
+	B     bool          `query:"b"`
+	I8    int8          `query:"i8"`
+	U16   uint16        `query:"u16"`
+	F32   float32       `query:"f32"`
+	T     time.Time     `query:"t"`
+	D     time.Duration `query:"d"`
+	Addr  netip.Addr    `query:"addr"`
+	Tags  []string      `query:"tag"`
+	Nums  []int         `query:"n"`
+	Opt   *int          `query:"opt"`
+	Def   int           `query:"def" default:"7"`
+	Token string        `header:"X-Token"`
+	Sess  string        `cookie:"session"`
+}
+
+// bindIn serves one request to a handler that takes T and returns it, and
+// returns the response.
+func bindIn[T any](t *testing.T, c *depend.Container, pattern string, req *http.Request) *httptest.ResponseRecorder {
+	t.Helper()
+	require.NoError(t, c.Provide(depend.Input[T]()))
+	mux := http.NewServeMux()
+	mux.Handle(pattern, c.Handler(func(in T) T { return in }))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestInputBindsEveryKind(t *testing.T) {
+	req := httptest.NewRequest("GET", "/?s=hi&b=true&i8=-8&u16=16&f32=1.5&t=2026-11-30T10:00:00Z&d=1.5s&addr=10.0.0.1&tag=a&tag=b&n=1&n=2&opt=3", nil)
+	req.Header.Set("X-Token", "secret")
+	req.AddCookie(&http.Cookie{Name: "session", Value: "s1"})
+	c := depend.New()
+	var got inKinds
+	require.NoError(t, c.Provide(depend.Input[inKinds]()))
+	rec := httptest.NewRecorder()
+	c.Handler(func(in inKinds) { got = in }).ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	three := 3
+	assert.Equal(t, inKinds{
+		S: "hi", B: true, I8: -8, U16: 16, F32: 1.5,
+		T:    time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC),
+		D:    1500 * time.Millisecond,
+		Addr: netip.MustParseAddr("10.0.0.1"),
+		Tags: []string{"a", "b"}, Nums: []int{1, 2}, Opt: &three, Def: 7,
+		Token: "secret", Sess: "s1",
+	}, got)
+}
+
+type inList struct {
+	Limit  int     `query:"limit" default:"20" minimum:"1" maximum:"100"`
+	Offset int     `query:"offset" default:"0" minimum:"0"`
+	Sort   string  `query:"sort" default:"id" enum:"id,text"`
+	Q      string  `query:"q" default:"" maxLength:"5" pattern:"^[a-z]*$"`
+	Ratio  float64 `query:"ratio" default:"0.5" exclusiveMinimum:"0" exclusiveMaximum:"1"`
+}
+
+// Every failing input is reported at once, each with its location, a
+// message and the offending value, in a 422.
+func TestInputReportsEveryFailureAtOnce(t *testing.T) {
+	tests := []struct {
+		query string
+		want  []depend.FieldError
+	}{
+		{"", nil},
+		{"limit=100&offset=0&sort=text&q=abc&ratio=0.1", nil},
+		{"limit=0", []depend.FieldError{{Location: "query.limit", Message: "must be at least 1", Value: "0"}}},
+		{"limit=101&offset=-1", []depend.FieldError{
+			{Location: "query.limit", Message: "must be at most 100", Value: "101"},
+			{Location: "query.offset", Message: "must be at least 0", Value: "-1"},
+		}},
+		{"limit=x&sort=name&q=ABC&ratio=1", []depend.FieldError{
+			{Location: "query.limit", Message: "want an integer", Value: "x"},
+			{Location: "query.sort", Message: "must be one of id, text", Value: "name"},
+			{Location: "query.q", Message: "must match ^[a-z]*$", Value: "ABC"},
+			{Location: "query.ratio", Message: "must be less than 1", Value: "1"},
+		}},
+		{"q=abcdef&ratio=0", []depend.FieldError{
+			{Location: "query.q", Message: "must have at most 5 characters", Value: "abcdef"},
+			{Location: "query.ratio", Message: "must be greater than 0", Value: "0"},
+		}},
+		{"limit=99999999999999999999", []depend.FieldError{{Location: "query.limit", Message: "out of range", Value: "99999999999999999999"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			c := depend.New()
+			require.NoError(t, c.Provide(depend.Input[inList]()))
+			s := c.NewHTTPScope(httptest.NewRecorder(), httptest.NewRequest("GET", "/?"+tt.query, nil))
+			defer s.Close()
+			_, err := depend.Resolve[inList](s)
+			if tt.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			var ie *depend.InputError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, tt.want, ie.Errors)
+			assert.Equal(t, http.StatusUnprocessableEntity, ie.StatusCode())
+		})
+	}
+}
+
+type inRequired struct {
+	ID    int    `path:"id"`
+	Name  string `query:"name"`
+	Token string `header:"X-Token" minLength:"10"`
+	Page  *int   `query:"page"`
+}
+
+// A field without a default, a pointer or a slice is required, as in
+// FastAPI; headers and cookies are never echoed back.
+func TestInputRequiredAndPath(t *testing.T) {
+	c, _ := newHTTP(t)
+	req := httptest.NewRequest("GET", "/items/x", nil)
+	req.Header.Set("X-Token", "short")
+	rec := bindIn[inRequired](t, c, "GET /items/{id}", req)
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, "invalid input: path.id: want an integer; query.name: required; header.X-Token: must have at least 10 characters\n", rec.Body.String())
+	assert.NotContains(t, rec.Body.String(), "short")
+
+	c, _ = newHTTP(t)
+	req = httptest.NewRequest("GET", "/items/42?name=n", nil)
+	req.Header.Set("X-Token", "0123456789")
+	rec = bindIn[inRequired](t, c, "GET /items/{id}", req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.JSONEq(t, `{"ID":42,"Name":"n","Token":"0123456789","Page":null}`, rec.Body.String())
+}
+
+// A router's own accessor replaces r.PathValue.
+func TestInputPathValueOption(t *testing.T) {
+	c, _ := newHTTP(t)
+	c.SetHTTPOptions(depend.HTTPOptions{PathValue: func(r *http.Request, name string) string {
+		return strings.TrimPrefix(r.URL.Path, "/items/")
+	}})
+	req := httptest.NewRequest("GET", "/items/7?name=n", nil)
+	req.Header.Set("X-Token", "0123456789")
+	rec := bindIn[inRequired](t, c, "/", req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Contains(t, rec.Body.String(), `"ID":7`)
+}
+
+type inNote struct {
+	Text string   `json:"text" minLength:"1" maxLength:"10"`
+	Tags []string `json:"tags" maxLength:"2"`
+	Rank *int     `json:"rank" minimum:"1"`
+}
+
+type inCreate struct {
+	DryRun bool   `query:"dry_run" default:"false"`
+	Body   inNote `body:""`
+}
+
+func TestInputJSONBody(t *testing.T) {
+	big := `{"text":"` + strings.Repeat("x", 2<<20) + `"}`
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		status      int
+		want        string
+	}{
+		{"valid", "application/json", `{"text":"milk","tags":["a"],"extra":1}`, 200, `{"DryRun":false,"Body":{"text":"milk","tags":["a"],"rank":null}}` + "\n"},
+		{"a +json type", "application/merge-patch+json", `{"text":"milk"}`, 200, `{"DryRun":false,"Body":{"text":"milk","tags":null,"rank":null}}` + "\n"},
+		{"constraints", "application/json", `{"text":"","tags":["a","b","c"],"rank":0}`, 422,
+			"invalid input: body.text: must have at least 1 character; body.tags: must have at most 2 items; body.rank: must be at least 1\n"},
+		{"malformed", "application/json", `{"text":`, 422, "invalid input: body: malformed JSON: unexpected end\n"},
+		{"syntax", "application/json", `{"text" "x"}`, 422, "invalid input: body: malformed JSON at byte 9\n"},
+		{"a wrong type", "application/json", `{"text":5}`, 422, "invalid input: body: text: want a string, got number\n"},
+		{"empty", "application/json", ``, 422, "invalid input: body: required\n"},
+		{"not JSON", "text/plain", `{"text":"milk"}`, 415, "Content-Type must be application/json\n"},
+		{"too large", "application/json", big, 413, "the body is larger than 1048576 bytes\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newHTTP(t)
+			req := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.contentType)
+			rec := bindIn[inCreate](t, c, "/", req)
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.want, rec.Body.String())
+		})
+	}
+}
+
+type inForm struct {
+	Name string `form:"name" minLength:"2"`
+	Age  int    `form:"age" minimum:"0"`
+}
+
+func TestInputForm(t *testing.T) {
+	c, _ := newHTTP(t)
+	req := httptest.NewRequest("POST", "/", strings.NewReader(url.Values{"name": {"Ada"}, "age": {"36"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := bindIn[inForm](t, c, "/", req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.JSONEq(t, `{"Name":"Ada","Age":36}`, rec.Body.String())
+
+	c, _ = newHTTP(t)
+	req = httptest.NewRequest("POST", "/", strings.NewReader("name=A&age=-1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec = bindIn[inForm](t, c, "/", req)
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, "invalid input: form.name: must have at least 2 characters; form.age: must be at least 0\n", rec.Body.String())
+}
+
+type inRange struct {
+	From int `query:"from" default:"0"`
+	To   int `query:"to" default:"10"`
+}
+
+func (r inRange) Validate() error {
+	if r.From > r.To {
+		return &depend.InputError{Errors: []depend.FieldError{{Location: "query.from", Message: "must not be after to", Value: r.From}}}
+	}
+	return nil
+}
+
+type inOther struct {
+	V string `query:"v" default:"x"`
+}
+
+func (inOther) Validate() error { return errors.New("always wrong") }
+
+// A Validate method runs after binding, for rules across fields.
+func TestInputValidateMethod(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[inRange]()))
+	require.NoError(t, c.Provide(depend.Input[inOther]()))
+	s := c.NewHTTPScope(nil, httptest.NewRequest("GET", "/?from=5&to=1", nil))
+	defer s.Close()
+	_, err := depend.Resolve[inRange](s)
+	var ie *depend.InputError
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, []depend.FieldError{{Location: "query.from", Message: "must not be after to", Value: 5}}, ie.Errors)
+	_, err = depend.Resolve[inOther](s)
+	require.ErrorAs(t, err, &ie)
+	assert.Equal(t, []depend.FieldError{{Location: "input", Message: "always wrong"}}, ie.Errors)
+}
+
+type inTx struct{}
+
+// A handler's inputs, those its providers need included, are bound and
+// checked before any other provider runs, whatever the parameter order: a
+// rejected request never opens a transaction. The failures of all its
+// inputs come in one 422.
+func TestInputsAreCheckedBeforeAnyProvider(t *testing.T) {
+	c, _ := newHTTP(t)
+	var txs atomic.Int32
+	require.NoError(t, c.Provide(depend.Input[inList]()))
+	require.NoError(t, c.Provide(depend.Input[inForm]()))
+	require.NoError(t, c.Provide(func() *inTx { txs.Add(1); return &inTx{} }))
+	type repo struct{}
+	require.NoError(t, c.Provide(func(*inTx, inList) *repo { return &repo{} }))
+	h := c.Handler(func(*inTx, *repo, inForm) string { return "ok" })
+
+	req := httptest.NewRequest("POST", "/?limit=0", strings.NewReader("name=A&age=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, "invalid input: query.limit: must be at least 1; form.name: must have at least 2 characters\n", rec.Body.String())
+	assert.Zero(t, txs.Load(), "a provider ran for a rejected request")
+
+	req = httptest.NewRequest("POST", "/", strings.NewReader("name=Ada&age=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, int32(1), txs.Load())
+}
+
+type (
+	inNotStruct int
+	inBadMin    struct {
+		S string `query:"s" minimum:"1"`
+	}
+	inBadDef struct {
+		N int `query:"n" default:"x"`
+	}
+	inBadRe struct {
+		S string `query:"s" pattern:"("`
+	}
+	inTwoBodies struct {
+		A inNote `body:""`
+		B inNote `body:""`
+	}
+	inBadType struct {
+		M map[string]int `query:"m"`
+	}
+	inNoName struct {
+		S string `query:""`
+	}
+	inBodyForm struct {
+		A inNote `body:""`
+		F string `form:"f"`
+	}
+	inBadLength struct {
+		N int `query:"n" maxLength:"3"`
+	}
+)
+
+// A tag that cannot apply is a wiring mistake, found by Provide.
+func TestInputRejectsBadTags(t *testing.T) {
+	tests := []struct {
+		name string
+		p    depend.Provider
+		want string
+	}{
+		{"not a struct", depend.Input[inNotStruct](), "want a struct"},
+		{"minimum on a string", depend.Input[inBadMin](), "minimum applies to numbers, not string"},
+		{"a default that does not parse", depend.Input[inBadDef](), `default "x": want an integer`},
+		{"a pattern that does not compile", depend.Input[inBadRe](), `pattern "("`},
+		{"two bodies", depend.Input[inTwoBodies](), "two fields are tagged body"},
+		{"a map", depend.Input[inBadType](), "map[string]int cannot be an input"},
+		{"no name", depend.Input[inNoName](), "query tag names no input"},
+		{"body and form", depend.Input[inBodyForm](), "cannot both read the one body"},
+		{"maxLength on an int", depend.Input[inBadLength](), "maxLength applies to strings and slices"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := depend.New().Provide(tt.p)
+			require.ErrorIs(t, err, depend.ErrBadProvider)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+// An Input exists only in a request's Scope, and a Singleton cannot
+// capture one.
+func TestInputNeedsARequest(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[inList]()))
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	_, err := depend.Resolve[inList](s)
+	require.ErrorIs(t, err, depend.ErrNotProvided)
+
+	c = depend.New()
+	require.NoError(t, c.Provide(depend.Input[inList]()))
+	require.NoError(t, c.Provide(func(inList) *inTx { return nil }, depend.Singleton))
+	require.ErrorIs(t, c.Validate(), depend.ErrCaptive)
+}
