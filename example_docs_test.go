@@ -1,9 +1,11 @@
 package depend_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -285,5 +287,10 @@ func get(h http.Handler, method, path, token string) string {
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
-	return strings.TrimSpace(fmt.Sprint(rec.Code, " ", rec.Body.String()))
+	body := rec.Body.String()
+	var p depend.Problem // an error shows as its status and detail
+	if rec.Header().Get("Content-Type") == "application/problem+json" && json.Unmarshal(rec.Body.Bytes(), &p) == nil {
+		body = cmp.Or(p.Detail, p.Title)
+	}
+	return strings.TrimSpace(fmt.Sprint(rec.Code, " ", body))
 }

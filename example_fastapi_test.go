@@ -148,7 +148,7 @@ func ExampleHTTPError() {
 	fmt.Println(rec.Code, rec.Header().Get("WWW-Authenticate"), strings.TrimSpace(rec.Body.String()))
 	fmt.Println(get(h, "GET", "/", "secret-ada"))
 	// Output:
-	// 401 Bearer missing token
+	// 401 Bearer {"type":"about:blank","title":"Unauthorized","status":401,"detail":"missing token"}
 	// 200 "hello ada"
 }
 

@@ -89,15 +89,24 @@ func ExampleContainer_SetHTTPOptions_guide() {
 	c := depend.New()
 	logger := stdoutLogger()
 	c.Provide(noteFromPath)
+	c.Provide(depend.Input[inPage]())
 	// snippet guide-http-options
 	c.SetHTTPOptions(depend.HTTPOptions{
-		// RFC 9457 problem details.
+		// FastAPI's error shape: {"detail": message}, and for invalid
+		// inputs {"detail": [{"loc": [...], "msg": ..., "type": ...}]}.
 		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string, err error) {
-			w.Header().Set("Content-Type", "application/problem+json")
+			var detail any = msg
+			var invalid *depend.InputError
+			if errors.As(err, &invalid) {
+				items := make([]map[string]any, len(invalid.Errors))
+				for i, f := range invalid.Errors {
+					items[i] = map[string]any{"loc": strings.Split(f.Location, "."), "msg": f.Message, "type": "value_error"}
+				}
+				detail = items
+			}
+			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(status)
-			json.NewEncoder(w).Encode(map[string]any{
-				"type": "about:blank", "status": status, "title": http.StatusText(status), "detail": msg,
-			})
+			json.NewEncoder(w).Encode(map[string]any{"detail": detail})
 		},
 		ReportError: func(r *http.Request, err error) {
 			logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
@@ -107,12 +116,20 @@ func ExampleContainer_SetHTTPOptions_guide() {
 	mux := http.NewServeMux()
 	mux.Handle("GET /notes/{id}", c.Handler(func(n *Note) *Note { return n }))
 	mux.Handle("GET /broken", c.Handler(func() error { return errors.New("disk full") }))
+	mux.Handle("GET /page", c.Handler(func(p inPage) inPage { return p }))
 	fmt.Println(get(mux, "GET", "/notes/2", ""))
 	fmt.Println(get(mux, "GET", "/broken", ""))
+	fmt.Println(get(mux, "GET", "/page?limit=0", ""))
 	// Output:
-	// 404 {"detail":"Not Found","status":404,"title":"Not Found","type":"about:blank"}
+	// 404 {"detail":"Not Found"}
 	// level=ERROR msg="request failed" path=/broken err="disk full"
-	// 500 {"detail":"Internal Server Error","status":500,"title":"Internal Server Error","type":"about:blank"}
+	// 500 {"detail":"Internal Server Error"}
+	// 422 {"detail":[{"loc":["query","limit"],"msg":"must be at least 1","type":"value_error"}]}
+}
+
+// inPage is a query input, for the FastAPI error shape.
+type inPage struct {
+	Limit int `query:"limit" default:"20" minimum:"1"`
 }
 
 // Guide, Middleware and ScopeFrom.

@@ -58,7 +58,7 @@ func TestGroupRequirements(t *testing.T) {
 			}
 			rec := serve(mux, "GET", tt.target, header...)
 			assert.Equal(t, tt.status, rec.Code)
-			assert.Equal(t, tt.body, rec.Body.String())
+			assert.Equal(t, tt.body, bodyText(rec))
 			assert.Equal(t, tt.order, order.ended)
 			if tt.status == 200 {
 				wantRan++
@@ -98,7 +98,7 @@ func ExampleGroup() {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	fmt.Print(rec.Code, " ", rec.Body.String())
-	// Output: 401 Unauthorized
+	// Output: 401 {"type":"about:blank","title":"Unauthorized","status":401}
 }
 
 func TestZeroGroupPanicsWithAClearError(t *testing.T) {

@@ -121,7 +121,7 @@ func TestHandlerProvidersReadTheRequest(t *testing.T) {
 
 	rec = serve(mux, "GET", "/notes/42")
 	assert.Equal(t, 401, rec.Code)
-	assert.Equal(t, "missing bearer token\n", rec.Body.String())
+	assert.Equal(t, "missing bearer token\n", bodyText(rec))
 	assert.Equal(t, "Bearer", rec.Header().Get("WWW-Authenticate"))
 	assert.Equal(t, int32(1), ran.Load(), "the handler ran without a user")
 	assert.Empty(t, rep.all(), "a 4xx is the client's error, not reported")
@@ -506,7 +506,7 @@ func ExampleContainer_Handler() {
 	}
 	// Output:
 	// 200 {"hello":"ada"}
-	// 401 who are you?
+	// 401 {"type":"about:blank","title":"Unauthorized","status":401,"detail":"who are you?"}
 }
 
 // BenchmarkHandler compares Handler with the same handler wired by hand, in

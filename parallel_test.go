@@ -368,7 +368,7 @@ func TestParallelHandlerError(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 	require.Equal(t, http.StatusUnauthorized, w.Code)
-	require.Equal(t, "no token\n", w.Body.String())
+	require.Equal(t, "no token\n", bodyText(w))
 	var he *depend.HTTPError
 	require.ErrorAs(t, cause, &he)
 }

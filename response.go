@@ -72,8 +72,8 @@ type HTTPOptions struct {
 	// Error" for any other error. err is the whole error, to choose a problem
 	// type with errors.Is or errors.As; never send its text, it can hold
 	// secrets. The headers of an HTTPError are already set. WriteError is not
-	// called once the response has started. Nil means http.Error(w, message,
-	// status): a text/plain body.
+	// called once the response has started. Nil means WriteProblem: an
+	// application/problem+json body.
 	WriteError func(w http.ResponseWriter, r *http.Request, status int, message string, err error)
 
 	// ReportError receives the errors the client does not see in full: those
@@ -120,7 +120,38 @@ func (o *HTTPOptions) writeError(w http.ResponseWriter, r *http.Request, status 
 		o.WriteError(w, r, status, msg, err)
 		return
 	}
-	http.Error(w, msg, status)
+	WriteProblem(w, r, status, msg, err)
+}
+
+// Problem is an RFC 9457 problem details object, as WriteProblem writes it.
+// An InputError adds its Errors.
+type Problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+// WriteProblem is the default HTTPOptions.WriteError: it answers with an
+// application/problem+json body (RFC 9457) whose title is the status text
+// and whose detail is message, the text the client may see; an
+// *InputError in err's chain adds its list of failed inputs as "errors".
+// A custom WriteError can call it for the cases it leaves alone. It is safe
+// for concurrent use.
+func WriteProblem(w http.ResponseWriter, r *http.Request, status int, message string, err error) {
+	p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: message}
+	var ie *InputError
+	if errors.As(err, &ie) {
+		p.Detail, p.Errors = "the request's inputs are invalid", ie.Errors
+	}
+	if p.Detail == p.Title {
+		p.Detail = ""
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Del("Content-Length")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p) // an error means the client went away
 }
 
 type statusCoder interface{ StatusCode() int }

@@ -1,6 +1,7 @@
 package depend_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,12 +33,12 @@ func TestHandlerResults(t *testing.T) {
 		{"nil pointer", func() *httpUser { return nil }, 200, "null\n", "application/json; charset=utf-8", false},
 		{"nothing", func(w http.ResponseWriter) { io.WriteString(w, "hi") }, 200, "hi", "text/plain; charset=utf-8", false},
 		{"nil error", func(w http.ResponseWriter) error { io.WriteString(w, "hi"); return nil }, 200, "hi", "text/plain; charset=utf-8", false},
-		{"HTTPError", func() error { return &depend.HTTPError{Status: 404, Message: "no such note"} }, 404, "no such note\n", "text/plain; charset=utf-8", false},
+		{"HTTPError", func() error { return &depend.HTTPError{Status: 404, Message: "no such note"} }, 404, "no such note\n", "application/problem+json", false},
 		{"wrapped HTTPError", func() (httpNote, error) {
 			return httpNote{}, fmt.Errorf("lookup: %w", &depend.HTTPError{Status: 409, Err: errSecret})
-		}, 409, "Conflict\n", "text/plain; charset=utf-8", false},
-		{"plain error", func() error { return errSecret }, 500, "Internal Server Error\n", "text/plain; charset=utf-8", true},
-		{"unencodable value", func() chan int { return make(chan int) }, 500, "Internal Server Error\n", "text/plain; charset=utf-8", true},
+		}, 409, "Conflict\n", "application/problem+json", false},
+		{"plain error", func() error { return errSecret }, 500, "Internal Server Error\n", "application/problem+json", true},
+		{"unencodable value", func() chan int { return make(chan int) }, 500, "Internal Server Error\n", "application/problem+json", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -45,7 +46,7 @@ func TestHandlerResults(t *testing.T) {
 			require.NoError(t, c.Provide(func() *httpUser { return &httpUser{"ada"} }))
 			rec := serve(c.Handler(tt.fn), "GET", "/")
 			assert.Equal(t, tt.status, rec.Code)
-			assert.Equal(t, tt.body, rec.Body.String())
+			assert.Equal(t, tt.body, bodyText(rec))
 			assert.Equal(t, tt.ctype, rec.Header().Get("Content-Type"))
 			assert.NotContains(t, rec.Body.String(), "hunter2")
 			assert.Equal(t, tt.reported, len(rep.all()) == 1, "reported: %v", rep.all())
@@ -195,5 +196,49 @@ func TestTypedNilHTTPErrorIsA500(t *testing.T) {
 	assert.NotPanics(t, func() { rec = serve(h, "GET", "/") })
 	if rec != nil {
 		assert.Equal(t, http.StatusInternalServerError, rec.Result().StatusCode)
+	}
+}
+
+// bodyText is what a response says: a problem's detail, or its title when
+// it has none, or else the body itself.
+func bodyText(rec *httptest.ResponseRecorder) string {
+	var p depend.Problem
+	if rec.Header().Get("Content-Type") != "application/problem+json" || json.Unmarshal(rec.Body.Bytes(), &p) != nil {
+		return rec.Body.String()
+	}
+	return cmp.Or(p.Detail, p.Title) + "\n"
+}
+
+// problemOf decodes a problem+json response.
+func problemOf(t *testing.T, rec *httptest.ResponseRecorder) depend.Problem {
+	t.Helper()
+	require.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+	var p depend.Problem
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p), rec.Body.String())
+	return p
+}
+
+// By default an error is an RFC 9457 problem: the status's text as its
+// title, the public message as its detail, and for invalid inputs the
+// list of failures; a 5xx says nothing more than its status.
+func TestWriteProblem(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"a status", &depend.HTTPError{Status: 409, Message: "taken"}, `{"type":"about:blank","title":"Conflict","status":409,"detail":"taken"}`},
+		{"a bare status", &depend.HTTPError{Status: 404}, `{"type":"about:blank","title":"Not Found","status":404}`},
+		{"an internal error", errors.New("dial postgres://admin:hunter2@db"), `{"type":"about:blank","title":"Internal Server Error","status":500}`},
+		{"invalid inputs", &depend.InputError{Errors: []depend.FieldError{{Location: "query.limit", Message: "must be at most 100", Value: "500"}}},
+			`{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[{"location":"query.limit","message":"must be at most 100","value":"500"}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newHTTP(t)
+			rec := serve(c.Handler(func() error { return tt.err }), "GET", "/")
+			assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+			assert.JSONEq(t, tt.want, rec.Body.String())
+		})
 	}
 }

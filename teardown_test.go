@@ -171,7 +171,7 @@ func TestBeforeResponseCommitDecidesTheResponse(t *testing.T) {
 			provideCommit(t, c, l, tt.commitErr)
 			tt.handler(c).ServeHTTP(l.rec, httptest.NewRequest(http.MethodPost, "/", nil))
 			assert.Equal(t, tt.status, l.rec.Code)
-			assert.Equal(t, tt.body, l.rec.Body.String())
+			assert.Equal(t, tt.body, bodyText(l.rec))
 			assert.Equal(t, tt.entries, l.entries)
 			errs := rep.all()
 			if tt.reported == "" {
