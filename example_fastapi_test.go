@@ -92,7 +92,7 @@ func Example_fastapiYield() {
 	// begin
 	// exec: INSERT INTO notes (text) VALUES (?)
 	// commit
-	// 200
+	// 204
 	// begin
 	// exec: INSERT INTO notes (text) VALUES (?)
 	// rollback

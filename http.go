@@ -286,10 +286,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	body, err := h.run(&x)
-	if err != nil {
+	switch {
+	case err != nil:
 		x.fail(err)
-	} else if body != nil {
+	case body != nil:
 		body.send(x.w)
+	case h.next == nil && !h.value && (x.tw == nil || !x.tw.wrote):
+		x.w.WriteHeader(http.StatusNoContent) // nothing to say, and nothing said
 	}
 	finished = true
 	x.end()

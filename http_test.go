@@ -667,7 +667,7 @@ func TestMiddlewareProvidersSeeTheHandlersContext(t *testing.T) {
 	}
 	h := c.Middleware(after(timeout(c.Handler(func(v *ctxSeen) { inHandler = v }))))
 	rec := serve(h, "GET", "/")
-	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
 	require.True(t, inHandler.deadline, "the provider did not see the handler's deadline")
 	require.False(t, afterHandler.deadline, "after the handler, a provider saw the handler's context")
 }

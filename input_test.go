@@ -57,7 +57,7 @@ func TestInputBindsEveryKind(t *testing.T) {
 	require.NoError(t, c.Provide(depend.Input[inKinds]()))
 	rec := httptest.NewRecorder()
 	c.Handler(func(in inKinds) { got = in }).ServeHTTP(rec, req)
-	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
 	three := 3
 	assert.Equal(t, inKinds{
 		S: "hi", B: true, I8: -8, U16: 16, F32: 1.5,

@@ -185,7 +185,8 @@ type jsonBuffer struct {
 	bytes.Buffer
 	enc    *json.Encoder
 	status int
-	pool   *sync.Pool // where free returns it
+	header http.Header // a Response's own headers
+	pool   *sync.Pool  // where free returns it
 }
 
 func (c *Container) encodeJSON(v any) (*jsonBuffer, error) {
@@ -194,27 +195,72 @@ func (c *Container) encodeJSON(v any) (*jsonBuffer, error) {
 		b = &jsonBuffer{pool: &c.jsonBuffers}
 		b.enc = json.NewEncoder(&b.Buffer)
 	}
-	if err := b.enc.Encode(v); err != nil {
-		b.free()
-		return nil, fmt.Errorf("depend: encode the handler's %T result as JSON: %w", v, err)
-	}
-	b.status = http.StatusOK
-	if sc, ok := v.(statusCoder); ok {
+	b.status, b.header = http.StatusOK, nil
+	if r, ok := v.(responder); ok {
+		b.status, b.header, v = r.response()
+		if !bodyAllowed(b.status) {
+			return b, nil
+		}
+	} else if sc, ok := v.(statusCoder); ok {
 		if code := sc.StatusCode(); code >= 200 && code <= 599 {
 			b.status = code
 		}
+	}
+	if err := b.enc.Encode(v); err != nil {
+		b.free()
+		return nil, fmt.Errorf("depend: encode the handler's %T result as JSON: %w", v, err)
 	}
 	return b, nil
 }
 
 // send writes the response and frees b.
 func (b *jsonBuffer) send(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if bodyAllowed(b.status) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
 	if b.status != http.StatusOK { // Write sends 200 by itself
 		w.WriteHeader(b.status)
 	}
 	w.Write(b.Bytes()) // an error means the client went away: nothing to tell it
 	b.free()
+}
+
+// bodyAllowed reports whether a response of the status may have a body.
+func bodyAllowed(status int) bool {
+	return status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// Response is a handler's result with a status and headers of its own,
+// without a wrapper type or the http.ResponseWriter: return Response[T]
+// instead of T. Body is written as JSON, except for 204 and 304, which
+// have none. Created makes the common 201. A Response is a plain value,
+// safe for concurrent use as far as T is.
+type Response[T any] struct {
+	Status int         // the response status, 200 to 599; 0 means 200
+	Header http.Header // added to the response, such as Location
+	Body   T           // written as JSON
+}
+
+// Created returns a 201 Created Response with a Location header, the URL of
+// what was created. It is safe for concurrent use.
+func Created[T any](location string, body T) Response[T] {
+	return Response[T]{Status: http.StatusCreated, Header: http.Header{"Location": {location}}, Body: body}
+}
+
+// responder is implemented by every Response[T].
+type responder interface {
+	response() (status int, header http.Header, body any)
+}
+
+func (r Response[T]) response() (int, http.Header, any) {
+	status := r.Status
+	if status < 200 || status > 599 {
+		status = http.StatusOK
+	}
+	return status, r.Header, r.Body
 }
 
 func (b *jsonBuffer) free() {

@@ -242,3 +242,43 @@ func TestWriteProblem(t *testing.T) {
 		})
 	}
 }
+
+type rsNote struct {
+	ID   int    `json:"id"`
+	Text string `json:"text"`
+}
+
+// A handler sets the status and headers by its result: Created for 201
+// with a Location, a Response of 204 for no body, and no result at all is
+// 204 with no Content-Type.
+func TestHandlerResponses(t *testing.T) {
+	tests := []struct {
+		name   string
+		fn     any
+		status int
+		header http.Header
+		body   string
+	}{
+		{"Created", func() depend.Response[rsNote] { return depend.Created("/notes/7", rsNote{7, "milk"}) },
+			201, http.Header{"Location": {"/notes/7"}, "Content-Type": {"application/json; charset=utf-8"}}, `{"id":7,"text":"milk"}` + "\n"},
+		{"a status and a header", func() (depend.Response[[]int], error) {
+			return depend.Response[[]int]{Status: 202, Header: http.Header{"Retry-After": {"3"}}, Body: []int{1}}, nil
+		}, 202, http.Header{"Retry-After": {"3"}, "Content-Type": {"application/json; charset=utf-8"}}, "[1]\n"},
+		{"204 has no body", func() depend.Response[rsNote] { return depend.Response[rsNote]{Status: 204, Body: rsNote{1, "x"}} },
+			204, http.Header{}, ""},
+		{"no status means 200", func() depend.Response[string] { return depend.Response[string]{Body: "ok"} },
+			200, http.Header{"Content-Type": {"application/json; charset=utf-8"}}, "\"ok\"\n"},
+		{"no result", func() {}, 204, http.Header{}, ""},
+		{"only a nil error", func() error { return nil }, 204, http.Header{}, ""},
+		{"the handler wrote", func(w http.ResponseWriter) { w.WriteHeader(202) }, 202, http.Header{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newHTTP(t)
+			rec := serve(c.Handler(tt.fn), "POST", "/")
+			assert.Equal(t, tt.status, rec.Code)
+			assert.Equal(t, tt.header, rec.Header())
+			assert.Equal(t, tt.body, rec.Body.String())
+		})
+	}
+}
