@@ -78,6 +78,9 @@ func (c *Container) replace(fn any, opts []Option) error {
 		return fmt.Errorf("Replace %s: nothing provides %v, so there is nothing to replace; check the type, or use Provide to add a provider: %w", p, p.out, ErrNotProvided)
 	}
 	inherit(p, old, opts)
+	if err := p.checkTeardown(); err != nil { // with the lifetime it inherited
+		return fmt.Errorf("Replace %s: %w", p, err)
+	}
 	for _, t := range p.provides() {
 		if owner := c.byType[t]; owner != nil && owner != old {
 			return fmt.Errorf("Replace %s: %v is provided by %s; Replace that type on its own: %w", p, t, owner, ErrAlreadyProvided)

@@ -41,6 +41,7 @@ type Scope struct {
 
 	observerPanic atomic.Pointer[panicked] // the first observer panic not raised yet
 	early         atomic.Int32             // BeforeResponse cleanups registered and not run; changed under mu
+	finishing     chan struct{}            // closed when the Finish running its cleanups is done; guarded by mu
 }
 
 // inputs are what a Scope's providers see of the request: its context and,
@@ -380,7 +381,9 @@ func (s *Scope) Close() error { return s.CloseWithError(nil) }
 // CloseWithError is Close for a request that ended with cause: cleanups of
 // the form func(error) or func(error) error receive it, so a transaction can
 // roll back instead of committing. A nil cause keeps any cause recorded
-// earlier. It is safe for concurrent use.
+// earlier (by Finish, or by Handler); a non-nil one replaces it. If a
+// Finish is running its cleanups, CloseWithError waits for it first. It is
+// safe for concurrent use.
 func (s *Scope) CloseWithError(cause error) error {
 	if s == nil {
 		return nil // nothing was opened, so nothing is left to close
@@ -395,6 +398,13 @@ func (s *Scope) CloseWithError(cause error) error {
 	s.closed.Store(true)
 	if cause != nil {
 		s.cause = cause
+	}
+	if wait := s.finishing; wait != nil {
+		// A Finish is running newer cleanups, and its error is the cause
+		// the older ones must learn: wait for it.
+		s.mu.Unlock()
+		<-wait
+		s.mu.Lock()
 	}
 	cause = s.cause
 	cleanups := s.table.Load().cleanups
