@@ -258,6 +258,7 @@ func (s *Scope) Invoke(fn any) error {
 	}
 	defer s.leave()
 	if err := s.prefetch(call.deps); err != nil {
+		s.raiseObserverPanic()
 		return publicError(err)
 	}
 	if call.erased != nil {

@@ -336,6 +336,7 @@ func (h *handler) call(x *exchange) (any, error) {
 		return nil, h.fast(x.w, x.r)
 	}
 	if err := x.s.prefetch(h.deps); err != nil {
+		x.s.raiseObserverPanic()
 		return nil, publicError(err)
 	}
 	if h.erased != nil {
