@@ -38,7 +38,12 @@ func (c *Container) Fork() *Container {
 	}
 	f.http.Store(c.http.Load())
 	f.observer, f.parallel = c.observer, c.parallel
+	// The failures that shaped c's graph; a call refused because c was
+	// already sealed says nothing about the fork's.
 	f.failed = slices.Clone(c.failed)
+	if c.sealed.Load() {
+		f.failed = slices.Clone(c.failed[:c.failedAtSeal])
+	}
 	return f
 }
 
