@@ -81,8 +81,9 @@ func (s *Scope) ctxError(p *provider, what string) error {
 // cause too, so that errors.Is matches context.Canceled and, say,
 // ErrScopeClosed alike.
 func (s *Scope) ctxErr() error {
-	err := s.ctx.Err()
-	cause := context.Cause(s.ctx)
+	ctx := s.in.Load().ctx
+	err := ctx.Err()
+	cause := context.Cause(ctx)
 	if cause == err || cause == nil {
 		return err
 	}
@@ -122,7 +123,7 @@ func (s *Scope) await(sl *slot, p *provider) (any, error) {
 	select {
 	case <-wait:
 		return sl.val, sl.err
-	case <-s.done:
+	case <-s.in.Load().done:
 		return nil, s.ctxError(p, "waiting for another goroutine to build it")
 	}
 }
@@ -148,6 +149,7 @@ type flight struct {
 }
 
 func (c *singleton) get(s *Scope, p *provider) (any, error) {
+	in := s.in.Load()
 	for {
 		if c.ready.Load() {
 			return c.val, nil
@@ -161,22 +163,22 @@ func (c *singleton) get(s *Scope, p *provider) (any, error) {
 			c.mu.Unlock()
 			select {
 			case <-f.wait:
-				if f.err != nil && f.ctx.Err() != nil && s.ctx.Err() == nil {
+				if f.err != nil && f.ctx.Err() != nil && in.ctx.Err() == nil {
 					// The build may have failed because the builder's
 					// request ended, which must not fail this one:
 					// retry, as the next use would.
 					continue
 				}
 				return f.val, f.err
-			case <-s.done:
+			case <-in.done:
 				return nil, s.ctxError(p, "waiting for another goroutine to build it")
 			}
 		}
-		if s.ctx.Err() != nil {
+		if in.ctx.Err() != nil {
 			c.mu.Unlock()
 			return nil, s.ctxError(p, "not started")
 		}
-		f := &flight{wait: make(chan struct{}), ctx: s.ctx}
+		f := &flight{wait: make(chan struct{}), ctx: in.ctx}
 		c.flight = f
 		c.mu.Unlock()
 		return c.run(s, p, f)

@@ -33,7 +33,8 @@ type Container struct {
 
 	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
 
-	failed []error // failed registration calls, unprefixed; guarded by mu
+	failed       []error // failed registration calls, unprefixed; guarded by mu
+	failedAtSeal int     // len(failed) when sealed: the failures that shape the graph; guarded by mu
 	// unusable reports the registrations that failed before sealing to
 	// every Scope; set under mu at seal, read-only afterwards.
 	unusable error
@@ -258,6 +259,7 @@ func (s *Scope) Invoke(fn any) error {
 	}
 	defer s.leave()
 	if err := s.prefetch(call.deps); err != nil {
+		s.raiseObserverPanic()
 		return publicError(err)
 	}
 	if call.erased != nil {

@@ -463,3 +463,16 @@ type embedsFresh struct {
 // embedsFreshPointer has Fresh's methods through a pointer, nil in its zero
 // value.
 type embedsFreshPointer struct{ *depend.Fresh[*Tx] }
+
+// A registration refused because the Container was already sealed does not
+// reach its Forks: it says nothing about their graphs.
+func TestForkIgnoresFailuresAfterSealing(t *testing.T) {
+	c := depend.New()
+	provide(t, c, func() *regDB { return &regDB{} })
+	_ = scope(t, c)
+	require.ErrorIs(t, c.Provide(func() *regRepo { return nil }), depend.ErrSealed)
+	f := c.Fork()
+	require.NoError(t, f.Validate())
+	_, err := depend.Resolve[*regDB](scope(t, f))
+	require.NoError(t, err)
+}

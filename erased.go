@@ -116,12 +116,13 @@ func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
 // context, request or writer than its Scope (a router may have replaced
 // them), and from s when x is nil.
 func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
+	in := s.in.Load()
 	n := 0
 	for i := range deps {
 		d := &deps[i]
 		switch d.kind {
 		case depContext:
-			ctx := &s.ctx
+			ctx := &in.ctx
 			if x != nil {
 				ctx = &x.ctx
 			}
@@ -129,7 +130,7 @@ func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 			a[n], a[n+1] = w[0], w[1]
 			n += 2
 		case depWriter:
-			rw := &s.w
+			rw := &in.w
 			if x != nil {
 				rw = &x.w
 			}
@@ -141,10 +142,10 @@ func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 			n += 2
 		case depRequest:
 			if x == nil {
-				if s.req == nil {
+				if in.req == nil {
 					return errNotHTTP(d.typ)
 				}
-				a[n] = unsafe.Pointer(s.req)
+				a[n] = unsafe.Pointer(in.req)
 			} else {
 				a[n] = unsafe.Pointer(x.r)
 			}

@@ -252,6 +252,7 @@ func (c *Container) seal() {
 			p.node.broken = p.GraphError
 		}
 	}
+	c.failedAtSeal = len(c.failed)
 	if len(c.failed) > 0 {
 		c.unusable = fmt.Errorf("registrations of this Container failed, so it serves no Scope; fix them (Validate lists them): %w", errors.Join(c.failed...))
 	}

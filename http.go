@@ -171,40 +171,56 @@ type httpScope struct {
 	argW   http.ResponseWriter
 }
 
-func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request) *httpScope {
+// openHTTP opens the Scope of the request r, whose context derives from
+// parent and carries the Scope.
+func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request, parent context.Context) *httpScope {
 	hs := &httpScope{}
-	ctx, cancel := c.scopeContext(r.Context())
+	ctx, cancel := c.scopeContext(parent)
 	hs.ctx = scopeCtx{ctx, hs}
 	hs.tw.ResponseWriter = w
 	s := &hs.Scope
-	s.c, s.ctx, s.done, s.req, s.w, s.cancel = c, &hs.ctx, hs.ctx.Done(), r, &hs.tw, cancel
+	s.c, s.cancel = c, cancel
+	s.open = inputs{ctx: &hs.ctx, done: hs.ctx.Done(), req: r, w: &hs.tw}
+	s.in.Store(&s.open)
 	s.table.Store(c.tables.Get().(*table))
 	return hs
 }
 
 // NewHTTPScope opens the Scope of one HTTP request outside Handler and
 // Middleware: for a test of a provider that reads the request, or for an
-// integration that routes by itself. Its providers see r, with a context
-// that carries the Scope (see ScopeFrom), r's context as their
-// context.Context, and w. Close it when the request ends; call Finish
-// first if it has BeforeResponse values and a response follows.
+// integration that routes by itself. As under Handler, its providers see
+// as their context.Context the Scope's context, which derives from r's and
+// carries the Scope (see ScopeFrom); as *http.Request, r with that context;
+// and as http.ResponseWriter, a writer that wraps w and knows whether the
+// response has started (http.ResponseController and its Unwrap method reach
+// w). Close it when the request ends; call Finish first if it has
+// BeforeResponse values and a response follows.
 //
 // A nil r opens a Scope on context.Background() in which *http.Request is
 // not available, and a nil w one without http.ResponseWriter. Like
 // NewScope, it seals the Container and is safe for concurrent use.
 func (c *Container) NewHTTPScope(w http.ResponseWriter, r *http.Request) *Scope {
 	c.seal()
-	if r == nil {
-		s := c.NewScope(context.Background())
-		s.w = w
-		return s
+	parent := context.Background()
+	if r != nil {
+		parent = r.Context()
 	}
-	hs := c.openHTTP(w, r)
-	hs.req = r.WithContext(&hs.ctx)
+	hs := c.openHTTP(w, r, parent)
+	if r != nil {
+		hs.open.req = r.WithContext(&hs.ctx)
+	}
 	if w == nil {
-		hs.w = nil
+		hs.open.w = nil
 	}
 	return &hs.Scope
+}
+
+// same reports whether two interface values are the same, without
+// panicking on a value of a type that == cannot compare (a context that is
+// a struct holding a map, say), which counts as different.
+func same(a, b any) bool {
+	ta := reflect.TypeOf(a)
+	return ta == reflect.TypeOf(b) && (ta == nil || ta.Comparable() && a == b)
 }
 
 // exchange is one request as one handler sees it.
@@ -217,26 +233,10 @@ type exchange struct {
 	tw    *trackWriter        // nil when nothing but the handler itself writes
 	owned bool                // the handler opened s and closes it
 
-	// A Handler that joined Middleware's Scope and gave it its own inputs
-	// puts back the Scope's previous ones when it ends.
-	restore bool
-	outer   inputs
-}
-
-// inputs are what a Scope's providers see of the request: its context and
-// the request and writer of the handler that is running.
-type inputs struct {
-	ctx  context.Context
-	done <-chan struct{}
-	req  *http.Request
-	w    http.ResponseWriter
-}
-
-// swap makes in the inputs of s's providers and returns the previous ones.
-func (s *Scope) swap(in inputs) inputs {
-	prev := inputs{s.ctx, s.done, s.req, s.w}
-	s.ctx, s.done, s.req, s.w = in.ctx, in.done, in.req, in.w
-	return prev
+	// outer is the Scope's inputs before this Handler, which joined
+	// Middleware's Scope, gave it its own; end puts them back. Nil when
+	// nothing was replaced.
+	outer *inputs
 }
 
 // begin joins the request's Scope, or opens one.
@@ -252,21 +252,19 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 		}
 		// Providers built while this handler runs see its context, request
 		// and writer: a router or a middleware inside Middleware may have
-		// replaced them (a timeout's deadline, say). Write only if one
-		// changed: under Middleware -> ServeMux -> Handler none has, and
-		// goroutines that middleware code started may be reading them.
-		s := x.s
-		if ctx != s.ctx || r != s.req || x.w != s.w {
-			x.outer = s.swap(inputs{ctx, ctx.Done(), r, x.w})
-			x.restore = true
+		// replaced them (a timeout's deadline, say). Under Middleware ->
+		// ServeMux -> Handler none was, and nothing is allocated.
+		if cur := x.s.in.Load(); !same(ctx, cur.ctx) || r != cur.req || !same(x.w, cur.w) {
+			x.outer = cur
+			x.s.in.Store(&inputs{ctx: ctx, done: ctx.Done(), req: r, w: x.w})
 		}
 		return x
 	}
-	hs := h.c.openHTTP(w, r)
+	hs := h.c.openHTTP(w, r, r.Context())
 	x := exchange{hs: hs, s: &hs.Scope, ctx: &hs.ctx, r: r, w: w, owned: true}
 	if h.needReq {
 		x.r = r.WithContext(&hs.ctx)
-		hs.req = x.r
+		hs.open.req = x.r // before anything else can see the Scope
 	}
 	if h.needW {
 		x.tw = &hs.tw
@@ -347,6 +345,7 @@ func (h *handler) call(x *exchange) (any, error) {
 		return nil, h.fast(x.w, x.r)
 	}
 	if err := x.s.prefetch(h.deps); err != nil {
+		x.s.raiseObserverPanic()
 		return nil, publicError(err)
 	}
 	if h.erased != nil {
@@ -422,8 +421,8 @@ func (x *exchange) request() *http.Request {
 // handler opened it and reports the cleanups' errors: the response is
 // already written, so the client cannot learn them.
 func (x *exchange) end() {
-	if x.restore { // before and after the handler, middleware code sees its own
-		x.s.swap(x.outer)
+	if x.outer != nil { // before and after the handler, middleware code sees its own
+		x.s.in.Store(x.outer)
 	}
 	if !x.owned {
 		return

@@ -736,3 +736,77 @@ func TestNewHTTPScope(t *testing.T) {
 		require.ErrorContains(t, err, "*http.Request exists only in a Scope opened for an HTTP request")
 	})
 }
+
+type (
+	jnKey  struct{}
+	jnUser struct{ ctx context.Context }
+)
+
+// A goroutine that middleware code started may resolve in the Scope while a
+// Handler, behind an inner middleware that derives the context, joins it
+// and leaves it: it sees one set of inputs or the other, never half of
+// each. Run with -race.
+func TestMiddlewareGoroutinesResolveWhileAHandlerJoins(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(ctx context.Context) *jnUser { return &jnUser{ctx} }, depend.NoCache))
+	h := c.Handler(func(u *jnUser) string {
+		if u.ctx.Value(jnKey{}) == nil {
+			t.Error("the handler's provider did not see the handler's context")
+		}
+		return "ok"
+	})
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), jnKey{}, 1)))
+	})
+	withGoroutine := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := depend.ScopeFrom(r.Context())
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				u, err := depend.Resolve[*jnUser](s)
+				if err != nil || u.ctx == nil {
+					t.Errorf("a resolution during the join failed: %v", err)
+					return
+				}
+			}
+		})
+		inner.ServeHTTP(w, r)
+		close(stop)
+		wg.Wait()
+	})
+	srv := c.Middleware(withGoroutine)
+	for range 20 {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+	}
+}
+
+// jnValueCtx is a context of a struct type that == cannot compare.
+type jnValueCtx struct {
+	context.Context
+	tags map[string]string
+}
+
+// A Handler joins a Scope whatever the type of the context it was given.
+func TestHandlerJoinsWithAContextOfAnUncomparableType(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(ctx context.Context) *jnUser { return &jnUser{ctx} }))
+	tag := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(jnValueCtx{r.Context(), map[string]string{}}))
+		})
+	}
+	var seen context.Context
+	h := c.Middleware(tag(c.Group().Middleware(tag(c.Handler(func(u *jnUser) string { seen = u.ctx; return "ok" })))))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.IsType(t, jnValueCtx{}, seen)
+}

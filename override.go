@@ -38,7 +38,12 @@ func (c *Container) Fork() *Container {
 	}
 	f.http.Store(c.http.Load())
 	f.observer, f.parallel = c.observer, c.parallel
+	// The failures that shaped c's graph; a call refused because c was
+	// already sealed says nothing about the fork's.
 	f.failed = slices.Clone(c.failed)
+	if c.sealed.Load() {
+		f.failed = slices.Clone(c.failed[:c.failedAtSeal])
+	}
 	return f
 }
 
@@ -78,6 +83,9 @@ func (c *Container) replace(fn any, opts []Option) error {
 		return fmt.Errorf("Replace %s: nothing provides %v, so there is nothing to replace; check the type, or use Provide to add a provider: %w", p, p.out, ErrNotProvided)
 	}
 	inherit(p, old, opts)
+	if err := p.checkTeardown(); err != nil { // with the lifetime it inherited
+		return fmt.Errorf("Replace %s: %w", p, err)
+	}
 	for _, t := range p.provides() {
 		if owner := c.byType[t]; owner != nil && owner != old {
 			return fmt.Errorf("Replace %s: %v is provided by %s; Replace that type on its own: %w", p, t, owner, ErrAlreadyProvided)

@@ -22,13 +22,12 @@ import (
 // nil *Scope, on which Close does nothing.
 type Scope struct {
 	c *Container
-	// The inputs providers see: set at open, and swapped without a lock by
-	// a Handler that joins Middleware's Scope with inputs of its own, for
-	// as long as it runs (see exchange.restore).
-	ctx  context.Context
-	done <-chan struct{} // ctx.Done(), read once per swap
-	req  *http.Request
-	w    http.ResponseWriter
+	// in is what providers see of the request: &open, or the inputs of a
+	// Handler that joined Middleware's Scope with its own, while it runs
+	// (see exchange.outer). Swapped atomically, so goroutines that resolve
+	// meanwhile see one set or the other, never half of each.
+	in   atomic.Pointer[inputs]
+	open inputs // the inputs the Scope was opened with; set before it is shared
 	// cancel is non-nil for a parallel Scope: it cancels the context the
 	// Scope created and owns. Set at open, read-only afterwards.
 	cancel context.CancelCauseFunc
@@ -42,6 +41,16 @@ type Scope struct {
 
 	observerPanic atomic.Pointer[panicked] // the first observer panic not raised yet
 	early         atomic.Int32             // BeforeResponse cleanups registered and not run; changed under mu
+	finishing     chan struct{}            // closed when the Finish running its cleanups is done; guarded by mu
+}
+
+// inputs are what a Scope's providers see of the request: its context and,
+// for an HTTP request, the request and writer of the handler that runs.
+type inputs struct {
+	ctx  context.Context
+	done <-chan struct{} // ctx.Done(), read once
+	req  *http.Request
+	w    http.ResponseWriter
 }
 
 // NewScope opens a Scope, one request's cache, whose providers see ctx as
@@ -59,14 +68,15 @@ func (c *Container) NewScope(ctx context.Context) *Scope {
 	}
 	c.seal()
 	ctx, cancel := c.scopeContext(ctx)
-	s := &Scope{c: c, ctx: ctx, done: ctx.Done(), cancel: cancel}
+	s := &Scope{c: c, open: inputs{ctx: ctx, done: ctx.Done()}, cancel: cancel}
+	s.in.Store(&s.open)
 	s.table.Store(c.tables.Get().(*table))
 	return s
 }
 
 // Context returns the context the Scope's providers see. It is safe for
 // concurrent use.
-func (s *Scope) Context() context.Context { return s.ctx }
+func (s *Scope) Context() context.Context { return s.in.Load().ctx }
 
 // errNilScope is the error of a method called on a nil *Scope, such as the
 // one ScopeFrom returns with ok false.
@@ -155,19 +165,19 @@ func (s *Scope) value(d *dep) (any, error) {
 		}
 		return d.fresh.wrap(v), nil
 	case depContext:
-		return s.ctx, nil
+		return s.in.Load().ctx, nil
 	case depScope:
 		return s, nil
 	case depRequest:
-		if s.req == nil {
-			return nil, errNotHTTP(d.typ)
+		if req := s.in.Load().req; req != nil {
+			return req, nil
 		}
-		return s.req, nil
+		return nil, errNotHTTP(d.typ)
 	case depWriter:
-		if s.w == nil {
-			return nil, errNotHTTP(d.typ)
+		if w := s.in.Load().w; w != nil {
+			return w, nil
 		}
-		return s.w, nil
+		return nil, errNotHTTP(d.typ)
 	}
 	return nil, &GraphError{Err: ErrNotProvided, Path: []reflect.Type{d.typ}, Detail: fmt.Sprintf("nothing provides %v; register a provider for it with Provide", d.typ)}
 }
@@ -256,7 +266,7 @@ func (s *Scope) started(p *provider) error {
 		return nil
 	}
 	select {
-	case <-s.done:
+	case <-s.in.Load().done:
 		return fmt.Errorf("not started: %w", s.ctxErr())
 	default:
 		return nil
@@ -371,7 +381,9 @@ func (s *Scope) Close() error { return s.CloseWithError(nil) }
 // CloseWithError is Close for a request that ended with cause: cleanups of
 // the form func(error) or func(error) error receive it, so a transaction can
 // roll back instead of committing. A nil cause keeps any cause recorded
-// earlier. It is safe for concurrent use.
+// earlier (by Finish, or by Handler); a non-nil one replaces it. If a
+// Finish is running its cleanups, CloseWithError waits for it first. It is
+// safe for concurrent use.
 func (s *Scope) CloseWithError(cause error) error {
 	if s == nil {
 		return nil // nothing was opened, so nothing is left to close
@@ -386,6 +398,13 @@ func (s *Scope) CloseWithError(cause error) error {
 	s.closed.Store(true)
 	if cause != nil {
 		s.cause = cause
+	}
+	if wait := s.finishing; wait != nil {
+		// A Finish is running newer cleanups, and its error is the cause
+		// the older ones must learn: wait for it.
+		s.mu.Unlock()
+		<-wait
+		s.mu.Lock()
 	}
 	cause = s.cause
 	cleanups := s.table.Load().cleanups

@@ -11,11 +11,15 @@ import (
 // that cannot be opened fails the deployment, not the first request.
 
 // Start checks c as Validate does and builds its Singletons, each at most
-// once, with ctx as the context of their builds. Without roots it builds
-// every Singleton; with roots (funcs such as handlers, whose parameters are
-// what they need) only the Singletons those reach, through providers of any
-// lifetime. A failure is reported with the path from the Singleton that
-// needed it, such as
+// once. Without roots it builds every Singleton; with roots (funcs such as
+// handlers, whose parameters are what they need) it also checks what those
+// reach, as Handler does, and builds only the Singletons they reach, through
+// providers of any lifetime. ctx bounds the startup: once it has ended, no
+// further Singleton starts, and observers see it as the Event's Context. It
+// does not reach the providers, since a Singleton cannot take a
+// context.Context (it would be one request's); one whose open may hang sets
+// its own deadline. A failure is reported with the path from the Singleton
+// that needed it, such as
 //
 //	depend: Start: build *Repo: build *sql.DB: unable to open database file
 //
@@ -39,6 +43,15 @@ func (c *Container) Start(ctx context.Context, roots ...any) error {
 	}
 	s := c.NewScope(ctx)
 	defer s.Close() // Singletons depend only on Singletons: nothing is left in s
+	var errs []error
+	for i, in := range rootDeps {
+		if err := c.checkDeps(fmt.Sprintf("Start: root %d", i), c.link(in)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if errs != nil {
+		return errors.Join(errs...)
+	}
 	if err := s.enter(); err != nil {
 		return publicError(fmt.Errorf("Start: %w", err))
 	}

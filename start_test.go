@@ -120,3 +120,14 @@ func TestStartRefuses(t *testing.T) {
 		require.ErrorIs(t, c.Start(context.Background()), depend.ErrContainerClosed)
 	})
 }
+
+// Start checks what its roots reach, as Handler does.
+func TestStartChecksItsRoots(t *testing.T) {
+	calls := map[string]*atomic.Int32{}
+	c := stApp(t, calls, nil, nil)
+	type unknown struct{}
+	err := c.Start(context.Background(), func(*stReq, *unknown) {})
+	require.ErrorIs(t, err, depend.ErrNotProvided)
+	require.ErrorContains(t, err, "Start: root 0")
+	assert.Zero(t, calls["db"].Load(), "Start built Singletons for a root it refused")
+}

@@ -65,18 +65,19 @@ func (p *provider) checkTeardown() error {
 
 // Finish ends the handler's part of a request: it runs the cleanups of the
 // BeforeResponse values built so far in s, newest first, and returns their
-// errors joined. Cleanups that take an error receive cause, or the cause
-// recorded before. An error among them becomes the Scope's cause, unless
-// one was recorded already, so the cleanups that Close runs learn it and a
-// later transaction rolls back.
+// errors joined. A non-nil cause becomes the Scope's cause, as with
+// CloseWithError, whether or not there are BeforeResponse values; cleanups
+// that take an error receive the Scope's cause. An error among them becomes
+// the cause unless one was recorded already, so the cleanups that Close
+// runs learn it and a later transaction rolls back.
 //
 // Handler and Middleware call Finish when the handler returns, before the
 // response is written. Call it yourself in a Scope you opened, where the
 // outcome is decided and before it is reported: before acknowledging a job,
 // before a gRPC handler returns. Each cleanup runs once: a second Finish
 // runs only the BeforeResponse values built since, and Close runs those
-// Finish did not. Finish is safe for concurrent use; on a closed or nil
-// Scope it returns ErrScopeClosed.
+// Finish did not, after waiting for a Finish in flight. Finish is safe for
+// concurrent use; on a closed or nil Scope it returns ErrScopeClosed.
 func (s *Scope) Finish(cause error) error {
 	if err := s.enter(); err != nil {
 		return publicError(err)
@@ -88,19 +89,47 @@ func (s *Scope) Finish(cause error) error {
 // finish is Finish for a caller that has entered s. A Scope without
 // BeforeResponse values pays one atomic load.
 func (s *Scope) finish(cause error) error {
+	if cause != nil { // recorded whether or not a BeforeResponse value exists
+		s.mu.Lock()
+		s.cause = cause
+		s.mu.Unlock()
+	}
 	if s.early.Load() == 0 {
 		return nil
 	}
 	s.mu.Lock()
-	if s.closed.Load() { // Close has taken every cleanup
-		s.mu.Unlock()
+	due, done := s.takeEarly()
+	cause = s.cause
+	s.mu.Unlock()
+	if done == nil {
 		return nil
 	}
-	if cause != nil && s.cause == nil {
-		s.cause = cause
+	err := runCleanups(due, cause)
+	s.mu.Lock()
+	if err != nil && s.cause == nil {
+		s.cause = err
 	}
-	cause = s.cause
-	var due []cleanup
+	s.finishing = nil
+	s.mu.Unlock()
+	close(done) // Close may run the older cleanups now
+	return err
+}
+
+// takeEarly takes the BeforeResponse cleanups not run yet, once no other
+// Finish is running its own, and marks s as finishing until the caller
+// closes done. It returns a nil done when there is nothing to run or the
+// Scope is closed. The caller holds s.mu; takeEarly may release it while
+// it waits.
+func (s *Scope) takeEarly() (due []cleanup, done chan struct{}) {
+	for s.finishing != nil { // one Finish at a time, so that newest first holds
+		wait := s.finishing
+		s.mu.Unlock()
+		<-wait
+		s.mu.Lock()
+	}
+	if s.closed.Load() { // Close has taken every cleanup
+		return nil, nil
+	}
 	t := s.table.Load()
 	for i := range t.cleanups {
 		if cl := &t.cleanups[i]; cl.early && cl.fn != nil {
@@ -108,11 +137,10 @@ func (s *Scope) finish(cause error) error {
 			cl.fn = nil // taken: Close skips it
 		}
 	}
-	s.early.Add(-int32(len(due)))
-	s.mu.Unlock()
-	err := runCleanups(due, cause)
-	if err != nil {
-		s.setCause(err)
+	if due == nil {
+		return nil, nil
 	}
-	return err
+	s.early.Add(-int32(len(due)))
+	s.finishing = make(chan struct{})
+	return due, s.finishing
 }

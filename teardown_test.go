@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -292,4 +294,83 @@ func TestBeforeResponseOption(t *testing.T) {
 		assert.Equal(t, "after-response", depend.AfterResponse.String())
 		assert.True(t, strings.HasPrefix(depend.Teardown(9).String(), "Teardown("))
 	})
+}
+
+type (
+	tdConn struct{}
+	tdWork struct{}
+)
+
+// Finish records the cause it is given, whether or not the Scope has
+// BeforeResponse values, so Close's cleanups learn it either way.
+func TestFinishRecordsTheCause(t *testing.T) {
+	for _, early := range []bool{false, true} {
+		t.Run(fmt.Sprint("BeforeResponse values: ", early), func(t *testing.T) {
+			c := depend.New()
+			var got error = errors.New("unset")
+			require.NoError(t, c.Provide(func() (*tdConn, func(error)) { return &tdConn{}, func(e error) { got = e } }))
+			require.NoError(t, c.Provide(func(*tdConn) (*tdWork, func(error)) { return &tdWork{}, func(error) {} }, depend.BeforeResponse))
+			s := c.NewScope(context.Background())
+			_, err := depend.Resolve[*tdConn](s)
+			require.NoError(t, err)
+			if early {
+				_, err = depend.Resolve[*tdWork](s)
+				require.NoError(t, err)
+			}
+			require.NoError(t, s.Finish(errLocked))
+			require.NoError(t, s.Close())
+			require.Equal(t, errLocked, got)
+		})
+	}
+}
+
+// Close while a Finish commits waits for it: the older cleanups run after
+// the commit, newest first, and learn its failure.
+func TestCloseWaitsForAFinishInFlight(t *testing.T) {
+	c := depend.New()
+	var mu sync.Mutex
+	var order []string
+	var connCause error
+	inCommit, release := make(chan struct{}), make(chan struct{})
+	require.NoError(t, c.Provide(func() (*tdConn, func(error)) {
+		return &tdConn{}, func(e error) { mu.Lock(); order, connCause = append(order, "conn closed"), e; mu.Unlock() }
+	}))
+	require.NoError(t, c.Provide(func(*tdConn) (*tdWork, func(error) error) {
+		return &tdWork{}, func(error) error {
+			close(inCommit)
+			<-release
+			mu.Lock()
+			order = append(order, "committed")
+			mu.Unlock()
+			return errLocked
+		}
+	}, depend.BeforeResponse))
+	s := c.NewScope(context.Background())
+	_, err := depend.Resolve[*tdWork](s)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	wg.Go(func() { assert.ErrorIs(t, s.Finish(nil), errLocked) })
+	<-inCommit
+	closed := make(chan struct{})
+	go func() { assert.NoError(t, s.Close()); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a Finish was still committing")
+	case <-time.After(50 * time.Millisecond): // Close is given the time to run early, wrongly
+	}
+	close(release)
+	wg.Wait()
+	<-closed
+	assert.Equal(t, []string{"committed", "conn closed"}, order)
+	assert.ErrorIs(t, connCause, errLocked)
+}
+
+// Replace refuses BeforeResponse on the Singleton it replaces, as Provide
+// refuses it on a Singleton.
+func TestReplaceRefusesBeforeResponseOnASingleton(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() (*tdConn, func()) { return &tdConn{}, func() {} }, depend.Singleton))
+	err := c.Fork().Replace(func() (*tdConn, func()) { return &tdConn{}, func() {} }, depend.BeforeResponse)
+	require.ErrorIs(t, err, depend.ErrBadProvider)
+	require.ErrorContains(t, err, "a Singleton's cleanup runs at Container.Close")
 }

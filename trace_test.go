@@ -670,3 +670,30 @@ func benchHit(b *testing.B, c *depend.Container) {
 		}
 	}
 }
+
+type (
+	obsA     struct{}
+	obsB     struct{}
+	obsOther struct{}
+)
+
+// When a parallel group fails, an observer's panic during it is raised by
+// the call that ran the group, not lost, nor raised by a later one.
+func TestObserverPanicInAFailedGroupReachesItsCaller(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.SetParallel(true))
+	require.NoError(t, c.Observe(func(e depend.Event) {
+		if e.Type == reflect.TypeFor[*obsA]() {
+			panic("observer bug")
+		}
+	}))
+	provide(t, c, func() *obsA { return &obsA{} })
+	provide(t, c, func() (*obsB, error) { return nil, errors.New("b failed") })
+	provide(t, c, func() *obsOther { return &obsOther{} })
+	s := scope(t, c)
+	require.PanicsWithValue(t, "observer bug", func() { _ = s.Invoke(func(*obsA, *obsB) {}) })
+	require.NotPanics(t, func() {
+		_, err := depend.Resolve[*obsOther](s) // the failed group cancelled the Scope
+		require.ErrorContains(t, err, "b failed")
+	}, "a later call raised the earlier observer's panic")
+}

@@ -89,10 +89,13 @@ func Resolve[T any](t testing.TB, c *depend.Container, overrides ...any) T {
 //	s, rec := dependtest.RequestScope(t, app, req)
 //	user, err := depend.Resolve[*User](s)
 //
-// Providers see r (with a context that carries the Scope) and the returned
-// recorder as the http.ResponseWriter. The Scope is closed when the test
-// ends, before the fork's Singletons; if a cleanup fails, so does the test.
-// It is safe for concurrent use by parallel tests.
+// Providers see r with the Scope's context (which derives from r's and
+// carries the Scope) and a writer that wraps the returned recorder. Nothing
+// is routed or answered: call s.Finish to run the BeforeResponse cleanups
+// as a Handler would before its response; otherwise they run with the
+// others when the Scope is closed, at the end of the test, before the
+// fork's Singletons. If a cleanup fails, so does the test. It is safe for
+// concurrent use by parallel tests.
 func RequestScope(t testing.TB, c *depend.Container, r *http.Request, overrides ...any) (*depend.Scope, *httptest.ResponseRecorder) {
 	t.Helper()
 	rec := httptest.NewRecorder()
