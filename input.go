@@ -88,14 +88,15 @@ func (ip *inputProvider[T]) funcValue() any {
 func (ip *inputProvider[T]) inputPlan() (*inputPlan, error) { return ip.plan, ip.err }
 
 func (ip *inputProvider[T]) call(s *Scope, p *provider) (any, error) {
-	if s.req == nil {
+	req := s.in.Load().req
+	if req == nil {
 		return nil, errNotHTTP(requestType)
 	}
 	if err := s.started(p); err != nil {
 		return nil, err
 	}
 	var v T
-	if err := ip.plan.bind(reflect.ValueOf(&v).Elem(), s.req, s.c.httpOptions()); err != nil {
+	if err := ip.plan.bind(reflect.ValueOf(&v).Elem(), req, s.c.httpOptions()); err != nil {
 		return nil, err
 	}
 	return v, nil
