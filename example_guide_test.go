@@ -465,3 +465,65 @@ func TestGuideRequestScope(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, he.Status)
 	assert.Zero(t, rec.Body.Len(), "a provider's error is the caller's to answer")
 }
+
+// snippet guide-input-types
+// ListNotes is GET /notes's query: FastAPI's limit: int = Query(20, ge=1, le=100).
+type ListNotes struct {
+	Limit  int    `query:"limit" default:"20" minimum:"1" maximum:"100"`
+	Offset int    `query:"offset" default:"0" minimum:"0"`
+	Sort   string `query:"sort" default:"id" enum:"id,text"`
+}
+
+// NewNote is POST /notes's input: a JSON body, and a query flag.
+type NewNote struct {
+	DryRun bool `query:"dry_run" default:"false"`
+	Body   struct {
+		Text string   `json:"text" minLength:"1" maxLength:"280"`
+		Tags []string `json:"tags" maxLength:"5"`
+	} `body:""`
+}
+
+// end snippet
+
+// Guide, Request inputs: a rejected request runs no provider, and says
+// what is wrong with every input at once.
+func ExampleInput() {
+	c := depend.New()
+	// snippet guide-input-provide
+	c.Provide(depend.Input[ListNotes]())
+	c.Provide(depend.Input[NewNote]())
+	// end snippet
+	c.Provide(func() *NoteRepo { fmt.Println("repo opened"); return &NoteRepo{} })
+	mux := http.NewServeMux()
+	// snippet guide-input-handlers
+	mux.Handle("GET /notes", c.Handler(func(q ListNotes, repo *NoteRepo) []string {
+		return []string{fmt.Sprintf("limit %d offset %d by %s", q.Limit, q.Offset, q.Sort)}
+	}))
+	mux.Handle("POST /notes", c.Handler(func(repo *NoteRepo, in NewNote) depend.Response[string] {
+		return depend.Created("/notes/1", in.Body.Text)
+	}))
+	// end snippet
+	for _, r := range []*http.Request{
+		httptest.NewRequest("GET", "/notes?limit=5", nil),
+		httptest.NewRequest("GET", "/notes?limit=500&offset=-1&sort=date", nil),
+		jsonRequest("POST", "/notes", `{"text":"buy milk"}`),
+		jsonRequest("POST", "/notes", `{"text":""}`),
+	} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		fmt.Print(rec.Code, " ", rec.Header().Get("Location"), " ", rec.Body.String())
+	}
+	// Output:
+	// repo opened
+	// 200  ["limit 5 offset 0 by id"]
+	// 422  {"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[{"location":"query.limit","message":"must be at most 100","value":"500"},{"location":"query.offset","message":"must be at least 0","value":"-1"},{"location":"query.sort","message":"must be one of id, text","value":"date"}]}
+	// repo opened
+	// 201 /notes/1 "buy milk"
+	// 422  {"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[{"location":"body.text","message":"must have at least 1 character","value":""}]}
+}
+
+func jsonRequest(method, target, body string) *http.Request {
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
