@@ -72,6 +72,17 @@
 // that phase in Scopes opened by hand. Under Middleware, providers built
 // while a handler runs see that handler's request and context.
 //
+// # Request inputs and responses
+//
+// [Input] makes a provider of a struct whose tagged fields are the
+// request's inputs: query, path, header, cookie, form and JSON body, with
+// defaults and FastAPI's constraints (minimum, maximum, lengths, pattern,
+// enum). A Handler binds every Input its graph reaches before anything
+// else runs, and answers all their failures at once with an [InputError]:
+// 422, as application/problem+json. A handler sets its status and headers
+// by returning a [Response] (or [Created]); errors are problem details
+// ([WriteProblem]) unless [HTTPOptions] say otherwise.
+//
 // # Startup
 //
 // A Container keeps every registration call that failed, so an ignored
