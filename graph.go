@@ -107,7 +107,7 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 	p.fn, p.in = v, params(t)
 	p.name = t.String() + " " + funcName(v)
 	if p.input != nil {
-		p.name = "depend.Input[" + t.Out(0).String() + "]"
+		p.name = "depend." + inputName(t.Out(0))
 	}
 	if err := p.setResults(t); err != nil {
 		return nil, fmt.Errorf("Provide %s: %w", p, err)

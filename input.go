@@ -208,18 +208,18 @@ var sources = []string{"query", "path", "header", "cookie", "form"}
 
 func compileInput(t reflect.Type) (*inputPlan, error) {
 	if t.Kind() != reflect.Struct {
-		return nil, fmt.Errorf("Input[%v]: want a struct whose tagged fields are the request's inputs: %w", t, ErrBadProvider)
+		return nil, fmt.Errorf("%s: want a struct whose tagged fields are the request's inputs: %w", inputName(t), ErrBadProvider)
 	}
 	plan := &inputPlan{validate: t.Implements(validatorType) || reflect.PointerTo(t).Implements(validatorType)}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if _, ok := f.Tag.Lookup("body"); ok {
 			if plan.body != nil {
-				return nil, fmt.Errorf("Input[%v]: two fields are tagged body; a request has one body: %w", t, ErrBadProvider)
+				return nil, fmt.Errorf("%s: two fields are tagged body; a request has one body: %w", inputName(t), ErrBadProvider)
 			}
 			b, err := compileBody(f)
 			if err != nil {
-				return nil, fmt.Errorf("Input[%v]: field %s: %w", t, f.Name, err)
+				return nil, fmt.Errorf("%s: field %s: %w", inputName(t), f.Name, err)
 			}
 			plan.body = b
 			continue
@@ -230,16 +230,19 @@ func compileInput(t reflect.Type) (*inputPlan, error) {
 		}
 		field, err := compileField(f, in, name)
 		if err != nil {
-			return nil, fmt.Errorf("Input[%v]: field %s: %w", t, f.Name, err)
+			return nil, fmt.Errorf("%s: field %s: %w", inputName(t), f.Name, err)
 		}
 		plan.form = plan.form || in == "form"
 		plan.fields = append(plan.fields, field)
 	}
 	if plan.form && plan.body != nil {
-		return nil, fmt.Errorf("Input[%v]: a body field and form fields cannot both read the one body: %w", t, ErrBadProvider)
+		return nil, fmt.Errorf("%s: a body field and form fields cannot both read the one body: %w", inputName(t), ErrBadProvider)
 	}
 	return plan, nil
 }
+
+// inputName names the provider of t in messages.
+func inputName(t reflect.Type) string { return "Input[" + t.String() + "]" }
 
 // source returns the field's source tag and input name.
 func source(f reflect.StructField) (in, name string) {
@@ -570,12 +573,12 @@ func newConverter(t reflect.Type, tag reflect.StructTag) (*converter, error) {
 // parser returns how to parse one string into t, or nil.
 func parser(t reflect.Type) func(string, reflect.Type) (reflect.Value, string) {
 	switch {
-	case reflect.PointerTo(t).Implements(textType):
-		return parseText
-	case t == timeType:
+	case t == timeType: // before TextUnmarshaler, for a clearer message
 		return parseTime
 	case t == durationType:
 		return parseDuration
+	case reflect.PointerTo(t).Implements(textType):
+		return parseText
 	}
 	switch t.Kind() {
 	case reflect.String:

@@ -380,3 +380,62 @@ func TestInputNeedsARequest(t *testing.T) {
 	require.NoError(t, c.Provide(func(inList) *inTx { return nil }, depend.Singleton))
 	require.ErrorIs(t, c.Validate(), depend.ErrCaptive)
 }
+
+type inBody struct {
+	Body struct {
+		Flag bool     `json:"flag"`
+		List []int    `json:"list"`
+		Obj  struct{} `json:"obj"`
+		N    uint8    `json:"n"`
+	} `body:""`
+}
+
+// Each kind of bad value gets a message that names what was wanted, without
+// Go's type names.
+func TestInputMessages(t *testing.T) {
+	tests := []struct {
+		query, body, want string
+	}{
+		{query: "b=maybe", want: "query.b: want true or false"},
+		{query: "u16=-1", want: "query.u16: want a non-negative integer"},
+		{query: "u16=70000", want: "query.u16: out of range"},
+		{query: "f32=x", want: "query.f32: want a number"},
+		{query: "t=yesterday", want: "query.t: want an RFC 3339 time, such as 2006-01-02T15:04:05Z"},
+		{query: "d=1parsec", want: "query.d: want a duration, such as 1.5s or 300ms"},
+		{query: "addr=999.1.1.1", want: `query.addr: ParseAddr("999.1.1.1"): IPv4 field has value >255`},
+		{query: "n=1&n=x", want: "query.n: item 1: want an integer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			c := depend.New()
+			require.NoError(t, c.Provide(depend.Input[inKinds]()))
+			req := httptest.NewRequest("GET", "/?s=x&b=1&i8=1&u16=1&f32=1&t=2026-01-01T00:00:00Z&d=1s&addr=1.2.3.4&"+tt.query, nil)
+			req.Header.Set("X-Token", "t")
+			req.AddCookie(&http.Cookie{Name: "session", Value: "s"})
+			s := c.NewHTTPScope(nil, req)
+			defer s.Close()
+			_, err := depend.Resolve[inKinds](s)
+			var ie *depend.InputError
+			require.ErrorAs(t, err, &ie)
+			got := make([]string, len(ie.Errors))
+			for i, f := range ie.Errors {
+				got[i] = f.Location + ": " + f.Message
+			}
+			assert.Equal(t, tt.want, strings.Join(got, "; "))
+		})
+	}
+	for body, want := range map[string]string{
+		`{"flag":"yes"}`:  "body: flag: want a boolean, got string",
+		`{"list":{}}`:     "body: list: want an array, got object",
+		`{"obj":[]}`:      "body: obj: want an object, got array",
+		`{"n":300}`:       "body: n: want a number, got number 300",
+		`"just a string"`: "body: want an object, got string",
+	} {
+		t.Run(body, func(t *testing.T) {
+			c, _ := newHTTP(t)
+			rec := bindIn[inBody](t, c, "/", jsonRequest("POST", "/", body))
+			assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+			assert.Equal(t, want, failures(t, rec))
+		})
+	}
+}
