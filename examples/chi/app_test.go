@@ -220,3 +220,40 @@ func TestGroupMiddlewareProtectsPlainHandlers(t *testing.T) {
 		})
 	}
 }
+
+// TestInputPathParam: an Input's path:"id" field reads chi's {id} through
+// HTTPOptions.PathValue; a bad id is a 422 that names path.id, with the
+// value, before the handler or any provider of the route runs.
+func TestInputPathParam(t *testing.T) {
+	a := newApp(t)
+	for _, tc := range []struct {
+		target     string
+		wantStatus int
+		wantBody   string // %s: the request's trace
+	}{
+		{"/v2/tasks/1", http.StatusOK, `{"id":1,"title":"write the recipe","trace":%s}` + "\n"},
+		{"/v2/tasks/2", http.StatusOK, `{"id":2,"title":"test it","trace":%s}` + "\n"},
+		{"/v2/tasks/99", http.StatusNotFound, problemBody(http.StatusNotFound, "no task 99")},
+		{"/v2/tasks/abc", http.StatusUnprocessableEntity, inputProblem(`{"location":"path.id","message":"want an integer","value":"abc"}`)},
+		{"/v2/tasks/0", http.StatusUnprocessableEntity, inputProblem(`{"location":"path.id","message":"must be at least 1","value":"0"}`)},
+		{"/v2/tasks/-3", http.StatusUnprocessableEntity, inputProblem(`{"location":"path.id","message":"must be at least 1","value":"-3"}`)},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			rec := serve(a, http.MethodGet, tc.target, "")
+			assert.Equal(t, tc.wantStatus, rec.Code)
+			want := tc.wantBody
+			if tc.wantStatus == http.StatusOK {
+				want = fmt.Sprintf(want, rec.Header().Get("X-Trace"))
+			} else {
+				assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+			}
+			assert.Equal(t, want, rec.Body.String())
+		})
+	}
+}
+
+// inputProblem is the 422 problem body of an InputError with these errors.
+func inputProblem(errors ...string) string {
+	return `{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[` +
+		strings.Join(errors, ",") + "]}\n"
+}
