@@ -80,6 +80,7 @@ func NewApp(o Options) (*App, error) {
 		{taskIDFromURL, nil},
 		{loadTask, nil},
 		{authenticate(o.Tokens), nil},
+		{depend.Input[TaskRef](), nil},
 	} {
 		if err := c.Provide(p.fn, p.opts...); err != nil {
 			return nil, err
@@ -88,6 +89,8 @@ func NewApp(o Options) (*App, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	// The path:"..." fields of an Input read chi's URL parameters.
+	c.SetHTTPOptions(depend.HTTPOptions{PathValue: chi.URLParam})
 	// snippet chi-router
 	api := c.Group(depend.Require[*User]()) // every route of api needs a caller
 
@@ -113,6 +116,9 @@ func NewApp(o Options) (*App, error) {
 	r.With(api.Middleware).Handle("/files/*", files)
 	r.With(api.Middleware).Get("/stats", a.stats)
 	// end snippet
+
+	// The same task, its id bound by an Input instead of taskIDFromURL.
+	r.Method(http.MethodGet, "/v2/tasks/{id}", c.Handler(getTaskByRef))
 
 	a.Handler = r
 	return a, nil
@@ -163,6 +169,25 @@ func loadTask(id TaskID, st *Store) (Task, error) {
 }
 
 // end snippet
+
+// TaskRef is the {id} of /v2/tasks/{id}, as a depend.Input: depend parses
+// and checks it before any provider runs, and a bad id is a 422 whose
+// errors name path.id. It reads chi's {id} through HTTPOptions.PathValue,
+// set to chi.URLParam in NewApp. (chi v5.5.0 also copies its parameters
+// into r.PathValue, the default, but URLParam is chi's own accessor.)
+type TaskRef struct {
+	ID TaskID `path:"id" minimum:"1"`
+}
+
+// getTaskByRef answers GET /v2/tasks/{id}: 404 for an id the Store does
+// not hold.
+func getTaskByRef(ref TaskRef, st *Store, tr *Trace) (TaskView, error) {
+	t, err := loadTask(ref.ID, st)
+	if err != nil {
+		return TaskView{}, err
+	}
+	return TaskView{Task: t, Trace: tr.Seq}, nil
+}
 
 // authenticate returns the provider of the caller: a 401 with
 // WWW-Authenticate unless the bearer token is known.

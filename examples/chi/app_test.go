@@ -43,6 +43,15 @@ func serve(h http.Handler, method, target, token string) *httptest.ResponseRecor
 	return rec
 }
 
+// problemBody is the application/problem+json body (RFC 9457) depend
+// answers an error with; detail is left out when it would repeat the title.
+func problemBody(status int, detail string) string {
+	if detail == "" {
+		return fmt.Sprintf(`{"type":"about:blank","title":%q,"status":%d}`+"\n", http.StatusText(status), status)
+	}
+	return fmt.Sprintf(`{"type":"about:blank","title":%q,"status":%d,"detail":%q}`+"\n", http.StatusText(status), status, detail)
+}
+
 // TestMiddlewareFirstSharesOneScope: with r.Use(c.Middleware) first, the
 // *Trace that traceHeader (chi middleware code) resolves is the one the
 // handler gets: its provider runs once per request.
@@ -121,10 +130,10 @@ func TestURLParamInProvider(t *testing.T) {
 	}{
 		{"/tasks/1", http.StatusOK, `{"id":1,"title":"write the recipe","trace":%s}` + "\n"},
 		{"/tasks/2", http.StatusOK, `{"id":2,"title":"test it","trace":%s}` + "\n"},
-		{"/tasks/abc", http.StatusBadRequest, "task id must be a positive integer\n"},
-		{"/tasks/0", http.StatusBadRequest, "task id must be a positive integer\n"},
-		{"/tasks/-3", http.StatusBadRequest, "task id must be a positive integer\n"},
-		{"/tasks/99", http.StatusNotFound, "no task 99\n"},
+		{"/tasks/abc", http.StatusBadRequest, problemBody(http.StatusBadRequest, "task id must be a positive integer")},
+		{"/tasks/0", http.StatusBadRequest, problemBody(http.StatusBadRequest, "task id must be a positive integer")},
+		{"/tasks/-3", http.StatusBadRequest, problemBody(http.StatusBadRequest, "task id must be a positive integer")},
+		{"/tasks/99", http.StatusNotFound, problemBody(http.StatusNotFound, "no task 99")},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
 			rec := serve(a, http.MethodGet, tc.target, "")
@@ -170,7 +179,8 @@ func TestAuthGroup(t *testing.T) {
 			assert.Equal(t, tc.wantCache, rec.Header().Get("Cache-Control"))
 			if tc.wantStatus == http.StatusUnauthorized {
 				assert.Equal(t, `Bearer realm="tasks"`, rec.Header().Get("WWW-Authenticate"))
-				assert.Equal(t, "Unauthorized\n", rec.Body.String())
+				assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+				assert.Equal(t, problemBody(http.StatusUnauthorized, ""), rec.Body.String())
 			}
 		})
 	}
@@ -192,11 +202,11 @@ func TestGroupMiddlewareProtectsPlainHandlers(t *testing.T) {
 		wantStatus          int
 		wantBody            string
 	}{
-		{"file without a token", "/files/hello.txt", "", http.StatusUnauthorized, "Unauthorized\n"},
-		{"file with an unknown token", "/files/hello.txt", "nope", http.StatusUnauthorized, "Unauthorized\n"},
+		{"file without a token", "/files/hello.txt", "", http.StatusUnauthorized, problemBody(http.StatusUnauthorized, "")},
+		{"file with an unknown token", "/files/hello.txt", "nope", http.StatusUnauthorized, problemBody(http.StatusUnauthorized, "")},
 		{"file with a token", "/files/hello.txt", annToken, http.StatusOK, "hello, chi\n"},
 		{"missing file with a token", "/files/nope.txt", annToken, http.StatusNotFound, "404 page not found\n"},
-		{"plain handler without a token", "/stats", "", http.StatusUnauthorized, "Unauthorized\n"},
+		{"plain handler without a token", "/stats", "", http.StatusUnauthorized, problemBody(http.StatusUnauthorized, "")},
 		{"plain handler with a token", "/stats", annToken, http.StatusOK, "traces %d\n"}, // one Trace per request so far
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,4 +219,41 @@ func TestGroupMiddlewareProtectsPlainHandlers(t *testing.T) {
 			assert.Equal(t, want, rec.Body.String())
 		})
 	}
+}
+
+// TestInputPathParam: an Input's path:"id" field reads chi's {id} through
+// HTTPOptions.PathValue; a bad id is a 422 that names path.id, with the
+// value, before the handler or any provider of the route runs.
+func TestInputPathParam(t *testing.T) {
+	a := newApp(t)
+	for _, tc := range []struct {
+		target     string
+		wantStatus int
+		wantBody   string // %s: the request's trace
+	}{
+		{"/v2/tasks/1", http.StatusOK, `{"id":1,"title":"write the recipe","trace":%s}` + "\n"},
+		{"/v2/tasks/2", http.StatusOK, `{"id":2,"title":"test it","trace":%s}` + "\n"},
+		{"/v2/tasks/99", http.StatusNotFound, problemBody(http.StatusNotFound, "no task 99")},
+		{"/v2/tasks/abc", http.StatusUnprocessableEntity, inputProblem(`{"location":"path.id","message":"want an integer","value":"abc"}`)},
+		{"/v2/tasks/0", http.StatusUnprocessableEntity, inputProblem(`{"location":"path.id","message":"must be at least 1","value":"0"}`)},
+		{"/v2/tasks/-3", http.StatusUnprocessableEntity, inputProblem(`{"location":"path.id","message":"must be at least 1","value":"-3"}`)},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			rec := serve(a, http.MethodGet, tc.target, "")
+			assert.Equal(t, tc.wantStatus, rec.Code)
+			want := tc.wantBody
+			if tc.wantStatus == http.StatusOK {
+				want = fmt.Sprintf(want, rec.Header().Get("X-Trace"))
+			} else {
+				assert.Equal(t, "application/problem+json", rec.Header().Get("Content-Type"))
+			}
+			assert.Equal(t, want, rec.Body.String())
+		})
+	}
+}
+
+// inputProblem is the 422 problem body of an InputError with these errors.
+func inputProblem(errors ...string) string {
+	return `{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[` +
+		strings.Join(errors, ",") + "]}\n"
 }

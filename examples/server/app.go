@@ -4,10 +4,8 @@ import (
 	"context"
 	crand "crypto/rand"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -79,11 +77,23 @@ type Note struct {
 	Text string `json:"text"`
 }
 
-// Created is a Note just inserted: it is written with status 201.
-type Created struct{ Note }
+// ListNotes is the query of GET /notes: which page of notes. A value out
+// of range is a 422 that names it, such as query.limit.
+type ListNotes struct {
+	Limit  int `query:"limit" default:"20" minimum:"1" maximum:"100"`
+	Offset int `query:"offset" default:"0" minimum:"0"`
+}
 
-// StatusCode makes Handler answer 201 Created.
-func (Created) StatusCode() int { return http.StatusCreated }
+// NewNote is the input of POST /notes: a JSON body such as
+// {"text":"buy milk"}, whose text must be 1 to 280 characters and not
+// only blanks, and ?fail=1, which makes addNote fail after its insert to
+// show the rollback. A violation is a 422 that names it, such as body.text.
+type NewNote struct {
+	Body struct {
+		Text string `json:"text" minLength:"1" maxLength:"280" pattern:"\\S"`
+	} `body:""`
+	Fail bool `query:"fail" default:"false"`
+}
 
 // AccessLog is an app-wide requirement: every route builds it first, and it
 // logs the request line. No handler takes it (FastAPI: FastAPI(dependencies=[...])).
@@ -131,6 +141,10 @@ func wire(o Options) (*App, error) {
 	c.Provide(newNonce)
 	c.Provide(authenticate(o.Tokens))
 	c.Provide(beginTx, depend.BeforeResponse)
+	// The request inputs: a Handler binds and checks them before any other
+	// provider runs, so a request they reject opens no transaction.
+	c.Provide(depend.Input[ListNotes]())
+	c.Provide(depend.Input[NewNote]())
 	// Every provider call and cache hit, logged at debug level (-debug).
 	c.Observe(depend.SlogObserver(o.Log))
 	if o.ServerTiming {
@@ -302,31 +316,27 @@ func fresh(a, b Nonce, f depend.Fresh[Nonce], t *Trace) map[string]any {
 
 func me(u *User) *User { return u }
 
-// addNote inserts a note in the request's transaction. With ?fail=1 it fails
-// after the insert, to show the rollback: the note is not kept.
-func addNote(r *http.Request, tx *sql.Tx) (Created, error) {
-	var in struct {
-		Text string `json:"text"`
-	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil || strings.TrimSpace(in.Text) == "" {
-		return Created{}, &depend.HTTPError{Status: http.StatusUnprocessableEntity, Message: `want a JSON body like {"text": "buy milk"}`}
-	}
-	res, err := tx.ExecContext(r.Context(), `INSERT INTO notes (text) VALUES (?)`, in.Text)
+// addNote inserts a note in the request's transaction and answers 201 with
+// its Location. With ?fail=1 it fails after the insert, to show the
+// rollback: the note is not kept.
+func addNote(ctx context.Context, in NewNote, tx *sql.Tx) (depend.Response[Note], error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO notes (text) VALUES (?)`, in.Body.Text)
 	if err != nil {
-		return Created{}, err
+		return depend.Response[Note]{}, err
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
-		return Created{}, err
+		return depend.Response[Note]{}, err
 	}
-	if r.URL.Query().Get("fail") != "" {
-		return Created{}, errors.New("simulated failure after inserting note " + strconv.FormatInt(id, 10))
+	if in.Fail {
+		return depend.Response[Note]{}, errors.New("simulated failure after inserting note " + strconv.FormatInt(id, 10))
 	}
-	return Created{Note{ID: id, Text: in.Text}}, nil
+	return depend.Created("/notes/"+strconv.FormatInt(id, 10), Note{ID: id, Text: in.Body.Text}), nil
 }
 
-func listNotes(ctx context.Context, tx *sql.Tx) ([]Note, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, text FROM notes ORDER BY id`)
+// listNotes answers one page of notes, oldest first.
+func listNotes(ctx context.Context, page ListNotes, tx *sql.Tx) ([]Note, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, text FROM notes ORDER BY id LIMIT ? OFFSET ?`, page.Limit, page.Offset)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/godepend/depend"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -70,8 +71,19 @@ func start(t *testing.T, dbPath string) *demo {
 // do sends a request and returns the status, the body and the request id.
 func (d *demo) do(method, path, body string, header ...string) (int, string, string) {
 	d.t.Helper()
+	res, b := d.send(method, path, body, header...)
+	return res.StatusCode, b, res.Header.Get("X-Request-Id")
+}
+
+// send sends a request and returns the response, its body read. A body is
+// sent as JSON unless header sets another Content-Type.
+func (d *demo) send(method, path, body string, header ...string) (*http.Response, string) {
+	d.t.Helper()
 	req, err := http.NewRequest(method, d.url+path, strings.NewReader(body))
 	require.NoError(d.t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -80,7 +92,22 @@ func (d *demo) do(method, path, body string, header ...string) (int, string, str
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(d.t, err)
-	return res.StatusCode, string(b), res.Header.Get("X-Request-Id")
+	return res, string(b)
+}
+
+// problemOf decodes an error response: application/problem+json (RFC 9457).
+func problemOf(t *testing.T, body string) depend.Problem {
+	t.Helper()
+	var p depend.Problem
+	require.NoError(t, json.Unmarshal([]byte(body), &p), body)
+	return p
+}
+
+// assertInternal checks that a 500 tells the client nothing of its cause:
+// its problem has a type, a title and a status, and no detail.
+func assertInternal(t *testing.T, body string) {
+	t.Helper()
+	assert.JSONEq(t, `{"type":"about:blank","title":"Internal Server Error","status":500}`, body, "the internal error is not sent")
 }
 
 // getJSON sends a GET that must succeed and decodes its body.
@@ -90,6 +117,13 @@ func (d *demo) getJSON(path string, v any, header ...string) string {
 	require.Equal(d.t, http.StatusOK, status, body)
 	require.NoError(d.t, json.Unmarshal([]byte(body), v), body)
 	return id
+}
+
+// count returns how many lines of the whole log contain s.
+func (l *logBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
 }
 
 func (d *demo) calls(requestID, provider string) int {
@@ -152,45 +186,48 @@ func TestFreshNextToCached(t *testing.T) {
 
 func TestMe(t *testing.T) {
 	d := start(t, filepath.Join(t.TempDir(), "notes.db"))
-	tests := []struct {
+	for _, tt := range []struct {
 		name   string
 		header []string
-		status int
-		body   string
 	}{
-		{"no token", nil, 401, "missing or unknown bearer token\n"},
-		{"unknown token", []string{"Authorization", "Bearer nope"}, 401, "missing or unknown bearer token\n"},
-		{"not bearer", []string{"Authorization", "Basic secret-alice"}, 401, "missing or unknown bearer token\n"},
-		{"alice", []string{"Authorization", "Bearer secret-alice"}, 200, `{"name":"alice"}` + "\n"},
-	}
-	for _, tt := range tests {
+		{"no token", nil},
+		{"unknown token", []string{"Authorization", "Bearer nope"}},
+		{"not bearer", []string{"Authorization", "Basic secret-alice"}},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			status, body, _ := d.do("GET", "/me", "", tt.header...)
-			assert.Equal(t, tt.status, status)
-			assert.Equal(t, tt.body, body)
+			res, body := d.send("GET", "/me", "", tt.header...)
+			assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+			assert.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+			assert.Equal(t, "Bearer", res.Header.Get("WWW-Authenticate"), "the HTTPError's header is sent")
+			assert.Equal(t, depend.Problem{Type: "about:blank", Title: "Unauthorized", Status: 401, Detail: "missing or unknown bearer token"},
+				problemOf(t, body))
 		})
 	}
+	t.Run("alice", func(t *testing.T) {
+		status, body, _ := d.do("GET", "/me", "", "Authorization", "Bearer secret-alice")
+		assert.Equal(t, http.StatusOK, status)
+		assert.Equal(t, `{"name":"alice"}`+"\n", body)
+	})
 }
 
 func TestNotesCommitAndRollback(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notes.db")
 	d := start(t, path)
 
-	status, body, id := d.do("POST", "/notes", `{"text":"buy milk"}`)
-	assert.Equal(t, http.StatusCreated, status)
+	res, body := d.send("POST", "/notes", `{"text":"buy milk"}`)
+	id := res.Header.Get("X-Request-Id")
+	assert.Equal(t, http.StatusCreated, res.StatusCode)
+	assert.Equal(t, "/notes/1", res.Header.Get("Location"))
 	assert.Equal(t, `{"id":1,"text":"buy milk"}`+"\n", body)
+	assert.Equal(t, 1, d.calls(id, "tx"), "an accepted request opens its transaction, and the log shows it")
 	assert.Contains(t, strings.Join(d.log.lines(id), "\n"), "msg=commit")
 
-	status, body, id = d.do("POST", "/notes?fail=1", `{"text":"never kept"}`)
+	status, body, id := d.do("POST", "/notes?fail=1", `{"text":"never kept"}`)
 	assert.Equal(t, http.StatusInternalServerError, status)
-	assert.Equal(t, "Internal Server Error\n", body, "the internal error is not sent")
+	assertInternal(t, body)
 	log := strings.Join(d.log.lines(id), "\n")
 	assert.Contains(t, log, `msg=rollback request_id=`+id+` cause="simulated failure after inserting note 2"`)
 	assert.Contains(t, log, `level=ERROR msg="request failed"`, "the real error is logged with the request id")
-
-	status, body, _ = d.do("POST", "/notes", `{"text":""}`)
-	assert.Equal(t, http.StatusUnprocessableEntity, status)
-	assert.Equal(t, `want a JSON body like {"text": "buy milk"}`+"\n", body)
 
 	var notes []Note
 	d.getJSON("/notes", &notes)
@@ -214,6 +251,7 @@ func TestNotesConcurrentPosts(t *testing.T) {
 			defer wg.Done()
 			<-start
 			req, _ := http.NewRequest("POST", d.url+"/notes", strings.NewReader(fmt.Sprintf(`{"text":"note %d"}`, i)))
+			req.Header.Set("Content-Type", "application/json")
 			res, err := http.DefaultClient.Do(req)
 			if err == nil {
 				res.Body.Close()

@@ -27,10 +27,15 @@ func demoContainer(t *testing.T) *depend.Container {
 	return app.c
 }
 
-// serve sends one request to h and returns the status and the body.
+// serve sends one request to h and returns the status and the body. A body
+// is sent as JSON.
 func serve(h http.Handler, method, path, body string) (int, string) {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.String()
 }
 

@@ -83,7 +83,8 @@ func shellWords(cmd string) []string {
 }
 
 // curl does what the README's curl line does, against the test server:
-// -s, -H, -d (a POST) and -w '%{http_code}\n'.
+// -s, -H, -d (a POST, sent as curl sends it: a form, unless -H sets the
+// Content-Type) and -w '%{http_code}\n'.
 func (d *demo) curl(t *testing.T, args []string) string {
 	require.Equal(t, "curl", args[0])
 	method, body, url, writeCode := "GET", "", "", false
@@ -98,6 +99,7 @@ func (d *demo) curl(t *testing.T, args []string) string {
 		case "-d":
 			i++
 			method, body = "POST", args[i]
+			header = append([]string{"Content-Type", "application/x-www-form-urlencoded"}, header...) // -H wins
 		case "-w":
 			i++
 			require.Equal(t, `%{http_code}\n`, args[i], "only this -w format is supported")

@@ -34,7 +34,7 @@ func TestGetUser(t *testing.T) {
 		wantBody   string
 	}{
 		{"/users/1", http.StatusOK, `{"id":"1","name":"Ada"}`},
-		{"/users/2", http.StatusNotFound, "no such user"},
+		{"/users/2", http.StatusNotFound, `{"type":"about:blank","title":"Not Found","status":404,"detail":"no such user"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
