@@ -172,6 +172,9 @@ func (g *dot) provider(p *provider) {
 		label = append(label, "as "+t.String())
 	}
 	tooltip := "provided by " + shortName(p.fn)
+	if p.input != nil {
+		tooltip = "bound from the request by " + p.name
+	}
 	attrs := fmt.Sprintf("fillcolor=%q", lifeColor[p.life])
 	if probs := g.problems[p]; len(probs) > 0 {
 		for _, e := range probs {

@@ -221,3 +221,13 @@ func ExampleContainer_WriteDOT() {
 	//   p1 -> p0;
 	//   p2 -> t0 [color=red, penwidth=2];
 }
+
+// An Input is drawn with what binds it, not with the func behind it.
+func TestWriteDOTNamesAnInput(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[inList]()))
+	var b strings.Builder
+	require.NoError(t, c.WriteDOT(&b, func(inList) {}))
+	assert.Contains(t, b.String(), `tooltip="bound from the request by depend.Input[depend_test.inList]"`)
+	assert.NotContains(t, b.String(), "inputProvider")
+}
