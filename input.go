@@ -207,6 +207,7 @@ var sources = []string{"query", "path", "header", "cookie", "form"}
 
 func compileInput(t reflect.Type) (*inputPlan, error) {
 	if t.Kind() != reflect.Struct {
+		//lint:ignore ST1005 the message starts with the Go name Input[T]
 		return nil, fmt.Errorf("Input[%v]: want a struct whose tagged fields are the request's inputs: %w", t, ErrBadProvider)
 	}
 	plan := &inputPlan{validate: t.Implements(validatorType) || reflect.PointerTo(t).Implements(validatorType)}
@@ -214,10 +215,12 @@ func compileInput(t reflect.Type) (*inputPlan, error) {
 		f := t.Field(i)
 		if _, ok := f.Tag.Lookup("body"); ok {
 			if plan.body != nil {
+				//lint:ignore ST1005 the message starts with the Go name Input[T]
 				return nil, fmt.Errorf("Input[%v]: two fields are tagged body; a request has one body: %w", t, ErrBadProvider)
 			}
 			b, err := compileBody(f)
 			if err != nil {
+				//lint:ignore ST1005 the message starts with the Go name Input[T]
 				return nil, fmt.Errorf("Input[%v]: field %s: %w", t, f.Name, err)
 			}
 			plan.body = b
@@ -229,12 +232,14 @@ func compileInput(t reflect.Type) (*inputPlan, error) {
 		}
 		field, err := compileField(f, in, name)
 		if err != nil {
+			//lint:ignore ST1005 the message starts with the Go name Input[T]
 			return nil, fmt.Errorf("Input[%v]: field %s: %w", t, f.Name, err)
 		}
 		plan.form = plan.form || in == "form"
 		plan.fields = append(plan.fields, field)
 	}
 	if plan.form && plan.body != nil {
+		//lint:ignore ST1005 the message starts with the Go name Input[T]
 		return nil, fmt.Errorf("Input[%v]: a body field and form fields cannot both read the one body: %w", t, ErrBadProvider)
 	}
 	return plan, nil
