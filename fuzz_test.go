@@ -1,14 +1,20 @@
 package depend_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/godepend/depend"
 )
@@ -300,4 +306,172 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// fuzzQuery is the non-body half of FuzzInput's inputs: every source but
+// the body and the form, and most field kinds and constraints.
+type fuzzQuery struct {
+	Limit int           `query:"limit" default:"20" minimum:"1" maximum:"100"`
+	Ratio float64       `query:"ratio" default:"0.5" exclusiveMinimum:"0" exclusiveMaximum:"1"`
+	Sort  string        `query:"sort" default:"id" enum:"id,text"`
+	Q     string        `query:"q" default:"" maxLength:"8" pattern:"^[a-z]*$"`
+	Small int8          `query:"i8" default:"0"`
+	Level uint16        `query:"level" default:"1" enum:"1,2,3"`
+	On    bool          `query:"on" default:"false"`
+	Wait  time.Duration `query:"wait" default:"1s"`
+	From  *time.Time    `query:"from"`
+	Addr  *netip.Addr   `query:"addr"`
+	Tags  []string      `query:"tag" maxLength:"3"`
+	Nums  []float32     `query:"n" minimum:"-1" maximum:"1"`
+	ID    uint32        `path:"id" minimum:"1"`
+	Token *string       `header:"X-Token" minLength:"4"`
+	Sess  string        `cookie:"session" default:"anon" pattern:"^[A-Za-z0-9]+$"`
+}
+
+type fuzzNote struct {
+	Text  string   `json:"text" minLength:"1" maxLength:"10"`
+	Tags  []string `json:"tags" maxLength:"2"`
+	Rank  *int     `json:"rank" minimum:"1" maximum:"5"`
+	Score float64  `json:"score" exclusiveMinimum:"0"`
+	Kind  string   `json:"kind" required:"true" enum:"a,b"`
+}
+
+type fuzzBody struct {
+	Note *fuzzNote `body:""`
+}
+
+type fuzzForm struct {
+	Name string `form:"name" minLength:"2" maxLength:"5"`
+	Age  int    `form:"age" default:"0" minimum:"0" maximum:"150"`
+	Pets []uint `form:"pet" maxLength:"2"`
+}
+
+// fuzzLocations are the locations a 422 may name for FuzzInput's inputs.
+var fuzzLocations = func() map[string]bool {
+	m := map[string]bool{"body": true}
+	for _, t := range []reflect.Type{reflect.TypeFor[fuzzQuery](), reflect.TypeFor[fuzzForm]()} {
+		for i := range t.NumField() {
+			for _, in := range []string{"query", "path", "header", "cookie", "form"} {
+				if name, ok := t.Field(i).Tag.Lookup(in); ok {
+					m[in+"."+name] = true
+				}
+			}
+		}
+	}
+	for _, name := range []string{"text", "tags", "rank", "score", "kind"} {
+		m["body."+name] = true
+	}
+	return m
+}()
+
+// FuzzInput serves arbitrary requests to Handlers that bind Inputs from
+// every source, a JSON body or a form, and checks:
+//   - nothing panics and nothing answers 5xx or reports an error;
+//   - the answer is a 2xx whose bound values meet their constraints, or a
+//     400, 413, 415 or 422 problem+json body that decodes into a
+//     depend.Problem with the same status;
+//   - a 422 lists at least one failure, each at a declared input.
+//
+// The seed corpus is in testdata/fuzz/FuzzInput; go test runs it.
+func FuzzInput(f *testing.F) {
+	f.Fuzz(func(t *testing.T, form bool, query, path, header, cookie, contentType string, body []byte) {
+		c := depend.New()
+		var reports []error
+		var mu sync.Mutex
+		c.SetHTTPOptions(depend.HTTPOptions{
+			MaxBodyBytes: 256,
+			ReportError:  func(_ *http.Request, err error) { mu.Lock(); reports = append(reports, err); mu.Unlock() },
+		})
+		for _, p := range []depend.Provider{depend.Input[fuzzQuery](), depend.Input[fuzzBody](), depend.Input[fuzzForm]()} {
+			if err := c.Provide(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var h http.Handler
+		if form {
+			h = c.Handler(func(q fuzzQuery, in fuzzForm) string { checkFuzzQuery(t, q); checkFuzzForm(t, in); return "ok" })
+		} else {
+			h = c.Handler(func(q fuzzQuery, in fuzzBody) string { checkFuzzQuery(t, q); checkFuzzNote(t, in.Note); return "ok" })
+		}
+
+		req := httptest.NewRequest("POST", "/items", bytes.NewReader(body))
+		req.URL.RawQuery = query
+		req.SetPathValue("id", path)
+		for k, v := range map[string]string{"X-Token": header, "Cookie": cookie, "Content-Type": contentType} {
+			if v != "" {
+				req.Header.Set(k, v)
+			}
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+
+		if len(reports) > 0 {
+			t.Fatalf("status %d, reported %v", rec.Code, reports)
+		}
+		switch code := rec.Code; {
+		case code >= 200 && code < 300:
+			return
+		case code == 400 || code == 413 || code == 415 || code == 422:
+		default:
+			t.Fatalf("status %d: %s", code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Fatalf("status %d with Content-Type %q: %s", rec.Code, ct, rec.Body)
+		}
+		var p depend.Problem
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+			t.Fatalf("status %d: the problem does not decode: %v\n%s", rec.Code, err, rec.Body)
+		}
+		if p.Status != rec.Code {
+			t.Fatalf("status %d, the problem says %d", rec.Code, p.Status)
+		}
+		if rec.Code != http.StatusUnprocessableEntity {
+			return
+		}
+		if len(p.Errors) == 0 {
+			t.Fatalf("a 422 lists no failed input: %s", rec.Body)
+		}
+		for _, e := range p.Errors {
+			if !fuzzLocations[e.Location] || e.Message == "" {
+				t.Errorf("a 422 names %q (%q), not a declared input", e.Location, e.Message)
+			}
+		}
+	})
+}
+
+// checkFuzzQuery checks that bound values meet their constraints.
+func checkFuzzQuery(t *testing.T, q fuzzQuery) {
+	t.Helper()
+	ok := q.Limit >= 1 && q.Limit <= 100 && q.Ratio > 0 && q.Ratio < 1 &&
+		(q.Sort == "id" || q.Sort == "text") && utf8.RuneCountInString(q.Q) <= 8 &&
+		q.Level >= 1 && q.Level <= 3 && len(q.Tags) <= 3 && q.ID >= 1 &&
+		(q.Token == nil || utf8.RuneCountInString(*q.Token) >= 4) && q.Sess != ""
+	for _, s := range q.Tags {
+		ok = ok && utf8.RuneCountInString(s) <= 3
+	}
+	for _, n := range q.Nums {
+		ok = ok && n >= -1 && n <= 1
+	}
+	if !ok {
+		t.Errorf("bound %+v, which breaks a constraint", q)
+	}
+}
+
+func checkFuzzForm(t *testing.T, in fuzzForm) {
+	t.Helper()
+	if n := utf8.RuneCountInString(in.Name); n < 2 || n > 5 || in.Age < 0 || in.Age > 150 || len(in.Pets) > 2 {
+		t.Errorf("bound %+v, which breaks a constraint", in)
+	}
+}
+
+func checkFuzzNote(t *testing.T, n *fuzzNote) {
+	t.Helper()
+	if n == nil { // the JSON null
+		return
+	}
+	l := utf8.RuneCountInString(n.Text)
+	if l < 1 || l > 10 || len(n.Tags) > 2 || n.Rank != nil && (*n.Rank < 1 || *n.Rank > 5) ||
+		n.Score <= 0 || n.Kind != "a" && n.Kind != "b" {
+		t.Errorf("bound %+v, which breaks a constraint", *n)
+	}
 }

@@ -180,6 +180,7 @@ type inputField struct {
 	index    []int
 	in       string // query, path, header, cookie or form
 	name     string
+	loc      string // in.name, for a FieldError
 	required bool
 	def      []string // the default, already checked to parse
 	conv     *converter
@@ -197,7 +198,7 @@ type bodyField struct {
 // bodyCheck is one constrained field of the body's struct.
 type bodyCheck struct {
 	index    []int
-	name     string // its json name
+	loc      string // body.name, its json name
 	required bool   // a zero value fails
 	cons     constraints
 }
@@ -265,13 +266,13 @@ func compileField(f reflect.StructField, in, name string) (inputField, error) {
 	if err != nil {
 		return inputField{}, err
 	}
-	field := inputField{index: f.Index, in: in, name: name, conv: conv, echo: in != "header" && in != "cookie"}
+	field := inputField{index: f.Index, in: in, name: name, loc: in + "." + name, conv: conv, echo: in != "header" && in != "cookie"}
 	if def, ok := f.Tag.Lookup("default"); ok {
 		field.def = []string{def}
 		if conv.slice {
 			field.def = strings.Split(def, ",")
 		}
-		if _, msg := conv.convert(field.def); msg != "" {
+		if msg := conv.convert(field.def, reflect.New(f.Type).Elem()); msg != "" {
 			return inputField{}, fmt.Errorf("default %q: %s: %w", def, msg, ErrBadProvider)
 		}
 	}
@@ -304,7 +305,7 @@ func compileBody(f reflect.StructField) (*bodyField, error) {
 		if cons.empty() && !required {
 			continue
 		}
-		b.checks = append(b.checks, bodyCheck{index: sf.Index, name: jsonName(sf), required: required, cons: cons})
+		b.checks = append(b.checks, bodyCheck{index: sf.Index, loc: "body." + jsonName(sf), required: required, cons: cons})
 	}
 	return b, nil
 }
@@ -372,25 +373,22 @@ func (p *inputPlan) bind(v reflect.Value, r *http.Request, o *HTTPOptions) error
 
 // set converts raw into the field, or its default; it reports a failure.
 func (f *inputField) set(v reflect.Value, raw []string) (FieldError, bool) {
-	loc := f.in + "." + f.name
 	if len(raw) == 0 {
 		if f.required {
-			return FieldError{Location: loc, Message: "required"}, false
+			return FieldError{Location: f.loc, Message: "required"}, false
 		}
 		if f.def == nil {
 			return FieldError{}, true // optional and absent: the zero value
 		}
 		raw = f.def
 	}
-	x, msg := f.conv.convert(raw)
-	if msg != "" {
-		fe := FieldError{Location: loc, Message: msg}
+	if msg := f.conv.convert(raw, v.FieldByIndex(f.index)); msg != "" {
+		fe := FieldError{Location: f.loc, Message: msg}
 		if f.echo {
 			fe.Value = echo(raw)
 		}
 		return fe, false
 	}
-	v.FieldByIndex(f.index).Set(x)
 	return FieldError{}, true
 }
 
@@ -433,7 +431,11 @@ func parseForm(r *http.Request, o *HTTPOptions) error {
 }
 
 func checkContentType(r *http.Request, want string) error {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	ct := r.Header.Get("Content-Type")
+	if ct == want { // the common case, without the map ParseMediaType makes
+		return nil
+	}
+	mt, _, _ := mime.ParseMediaType(ct)
 	if mt == want || want == "application/json" && strings.HasSuffix(mt, "+json") {
 		return nil
 	}
@@ -483,13 +485,12 @@ func (b *bodyField) decode(v reflect.Value, r *http.Request, o *HTTPOptions, err
 	for i := range b.checks {
 		c := &b.checks[i]
 		fv := dst.FieldByIndex(c.index)
-		loc := "body." + c.name
 		if c.required && fv.IsZero() {
-			*errs = append(*errs, FieldError{Location: loc, Message: "required"})
+			*errs = append(*errs, FieldError{Location: c.loc, Message: "required"})
 			continue
 		}
 		if msg := c.cons.check(fv); msg != "" {
-			*errs = append(*errs, FieldError{Location: loc, Message: msg, Value: fv.Interface()})
+			*errs = append(*errs, FieldError{Location: c.loc, Message: msg, Value: fv.Interface()})
 		}
 	}
 	return nil
@@ -530,13 +531,14 @@ func kindName(t reflect.Type) string {
 }
 
 // converter turns strings into a value of one field type and checks its
-// constraints.
+// constraints. It parses straight into the field, so that binding a
+// request does not box each value in a reflect.Value of its own.
 type converter struct {
 	typ   reflect.Type // the field's type
 	elem  reflect.Type // what one string becomes: typ, its element or its pointee
 	slice bool
 	ptr   bool
-	parse func(string, reflect.Type) (reflect.Value, string)
+	parse func(s string, dst reflect.Value) string // sets dst, a settable elem, or says why not
 	cons  constraints
 }
 
@@ -570,8 +572,10 @@ func newConverter(t reflect.Type, tag reflect.StructTag) (*converter, error) {
 	return c, nil
 }
 
-// parser returns how to parse one string into t, or nil.
-func parser(t reflect.Type) func(string, reflect.Type) (reflect.Value, string) {
+// parser returns how to parse one string into a value of type t, or nil.
+// time.Time comes before encoding.TextUnmarshaler, which it implements, for
+// its message and to parse without an allocation.
+func parser(t reflect.Type) func(string, reflect.Value) string {
 	switch {
 	case t == timeType: // before TextUnmarshaler, for a clearer message
 		return parseTime
@@ -582,7 +586,7 @@ func parser(t reflect.Type) func(string, reflect.Type) (reflect.Value, string) {
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return func(s string, t reflect.Type) (reflect.Value, string) { return reflect.ValueOf(s).Convert(t), "" }
+		return func(s string, dst reflect.Value) string { dst.SetString(s); return "" }
 	case reflect.Bool:
 		return parseBool
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -595,60 +599,64 @@ func parser(t reflect.Type) func(string, reflect.Type) (reflect.Value, string) {
 	return nil
 }
 
-func parseText(s string, t reflect.Type) (reflect.Value, string) {
-	p := reflect.New(t)
-	if err := p.Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
-		return reflect.Value{}, err.Error()
+func parseText(s string, dst reflect.Value) string {
+	if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+		return err.Error()
 	}
-	return p.Elem(), ""
+	return ""
 }
 
-func parseTime(s string, _ reflect.Type) (reflect.Value, string) {
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return reflect.Value{}, "want an RFC 3339 time, such as 2006-01-02T15:04:05Z"
+// parseTime parses RFC 3339 strictly, as time.Time's UnmarshalText does.
+func parseTime(s string, dst reflect.Value) string {
+	if err := dst.Addr().Interface().(*time.Time).UnmarshalText([]byte(s)); err != nil {
+		return "want an RFC 3339 time, such as 2006-01-02T15:04:05Z"
 	}
-	return reflect.ValueOf(v), ""
+	return ""
 }
 
-func parseDuration(s string, _ reflect.Type) (reflect.Value, string) {
+func parseDuration(s string, dst reflect.Value) string {
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return reflect.Value{}, "want a duration, such as 1.5s or 300ms"
+		return "want a duration, such as 1.5s or 300ms"
 	}
-	return reflect.ValueOf(v), ""
+	dst.SetInt(int64(v))
+	return ""
 }
 
-func parseBool(s string, t reflect.Type) (reflect.Value, string) {
+func parseBool(s string, dst reflect.Value) string {
 	v, err := strconv.ParseBool(s)
 	if err != nil {
-		return reflect.Value{}, "want true or false"
+		return "want true or false"
 	}
-	return reflect.ValueOf(v).Convert(t), ""
+	dst.SetBool(v)
+	return ""
 }
 
-func parseInt(s string, t reflect.Type) (reflect.Value, string) {
-	v, err := strconv.ParseInt(s, 10, t.Bits())
+func parseInt(s string, dst reflect.Value) string {
+	v, err := strconv.ParseInt(s, 10, dst.Type().Bits())
 	if err != nil {
-		return reflect.Value{}, numberMessage(err, "an integer")
+		return numberMessage(err, "an integer")
 	}
-	return reflect.ValueOf(v).Convert(t), ""
+	dst.SetInt(v)
+	return ""
 }
 
-func parseUint(s string, t reflect.Type) (reflect.Value, string) {
-	v, err := strconv.ParseUint(s, 10, t.Bits())
+func parseUint(s string, dst reflect.Value) string {
+	v, err := strconv.ParseUint(s, 10, dst.Type().Bits())
 	if err != nil {
-		return reflect.Value{}, numberMessage(err, "a non-negative integer")
+		return numberMessage(err, "a non-negative integer")
 	}
-	return reflect.ValueOf(v).Convert(t), ""
+	dst.SetUint(v)
+	return ""
 }
 
-func parseFloat(s string, t reflect.Type) (reflect.Value, string) {
-	v, err := strconv.ParseFloat(s, t.Bits())
+func parseFloat(s string, dst reflect.Value) string {
+	v, err := strconv.ParseFloat(s, dst.Type().Bits())
 	if err != nil {
-		return reflect.Value{}, numberMessage(err, "a number")
+		return numberMessage(err, "a number")
 	}
-	return reflect.ValueOf(v).Convert(t), ""
+	dst.SetFloat(v)
+	return ""
 }
 
 func numberMessage(err error, want string) string {
@@ -658,39 +666,45 @@ func numberMessage(err error, want string) string {
 	return "want " + want
 }
 
-// convert parses raw into a value of c.typ and checks the constraints. It
-// returns a message instead of an error: the caller knows the location.
-func (c *converter) convert(raw []string) (reflect.Value, string) {
+// convert parses raw into dst, a settable value of c.typ, and checks the
+// constraints. It returns a message instead of an error: the caller knows
+// the location. After a failure dst holds part of the input; the caller
+// drops the whole value.
+func (c *converter) convert(raw []string, dst reflect.Value) string {
 	if !c.slice {
-		x, msg := c.parse(raw[len(raw)-1], c.elem) // a repeated scalar: the last one wins
-		if msg != "" {
-			return reflect.Value{}, msg
+		s := raw[len(raw)-1] // a repeated scalar: the last one wins
+		if !c.ptr {
+			return c.convertOne(s, dst)
 		}
-		if msg := c.cons.check(x); msg != "" {
-			return reflect.Value{}, msg
+		p := reflect.New(c.elem)
+		if msg := c.convertOne(s, p.Elem()); msg != "" {
+			return msg
 		}
-		if c.ptr {
-			p := reflect.New(c.elem)
-			p.Elem().Set(x)
-			return p, ""
-		}
-		return x, ""
+		dst.Set(p)
+		return ""
 	}
-	out := reflect.MakeSlice(c.typ, len(raw), len(raw))
+	dst.SetZero()
+	dst.Grow(len(raw)) // the one allocation: the backing array
+	dst.SetLen(len(raw))
 	for i, s := range raw {
-		x, msg := c.parse(s, c.elem)
+		e := dst.Index(i)
+		msg := c.parse(s, e)
 		if msg == "" {
-			msg = c.cons.checkElem(x)
+			msg = c.cons.checkElem(e)
 		}
 		if msg != "" {
-			return reflect.Value{}, fmt.Sprintf("item %d: %s", i, msg)
+			return fmt.Sprintf("item %d: %s", i, msg)
 		}
-		out.Index(i).Set(x)
 	}
-	if msg := c.cons.checkLen(out.Len()); msg != "" {
-		return reflect.Value{}, msg
+	return c.cons.checkLen(len(raw))
+}
+
+// convertOne parses s into dst, a settable value of c.elem, and checks it.
+func (c *converter) convertOne(s string, dst reflect.Value) string {
+	if msg := c.parse(s, dst); msg != "" {
+		return msg
 	}
-	return out, ""
+	return c.cons.check(dst)
 }
 
 // constraints are the checks a field's tags declare. A negative length and
@@ -836,14 +850,13 @@ func (c *constraints) checkString(s string) string {
 
 func (c *constraints) checkNumber(v reflect.Value) string {
 	var f float64
-	var s string
 	switch {
 	case v.CanInt():
-		f, s = float64(v.Int()), strconv.FormatInt(v.Int(), 10)
+		f = float64(v.Int())
 	case v.CanUint():
-		f, s = float64(v.Uint()), strconv.FormatUint(v.Uint(), 10)
+		f = float64(v.Uint())
 	default:
-		f, s = v.Float(), strconv.FormatFloat(v.Float(), 'g', -1, 64)
+		f = v.Float()
 	}
 	switch {
 	case c.min != nil && f < *c.min:
@@ -854,10 +867,22 @@ func (c *constraints) checkNumber(v reflect.Value) string {
 		return "must be greater than " + formatBound(*c.exclusiveMin)
 	case c.exclusiveMax != nil && f >= *c.exclusiveMax:
 		return "must be less than " + formatBound(*c.exclusiveMax)
-	case c.enum != nil && !slices.Contains(c.enum, s):
+	case c.enum != nil && !slices.Contains(c.enum, numberString(v)):
 		return "must be one of " + strings.Join(c.enum, ", ")
 	}
 	return ""
+}
+
+// numberString formats a number as an enum tag writes it; only a field with
+// an enum pays for it.
+func numberString(v reflect.Value) string {
+	switch {
+	case v.CanInt():
+		return strconv.FormatInt(v.Int(), 10)
+	case v.CanUint():
+		return strconv.FormatUint(v.Uint(), 10)
+	}
+	return strconv.FormatFloat(v.Float(), 'g', -1, 64)
 }
 
 // count says "1 item" or "2 items".
