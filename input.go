@@ -192,6 +192,7 @@ type inputField struct {
 type bodyField struct {
 	index  []int
 	typ    reflect.Type
+	self   constraints // the tags of the body field itself, for a slice or a string
 	checks []bodyCheck
 }
 
@@ -284,7 +285,11 @@ func compileBody(f reflect.StructField) (*bodyField, error) {
 	if !f.IsExported() {
 		return nil, fmt.Errorf("unexported fields cannot be set; export it: %w", ErrBadProvider)
 	}
-	b := &bodyField{index: f.Index, typ: f.Type}
+	self, err := compileConstraints(f.Type, f.Tag)
+	if err != nil {
+		return nil, err
+	}
+	b := &bodyField{index: f.Index, typ: f.Type, self: self}
 	st := f.Type
 	for st.Kind() == reflect.Pointer {
 		st = st.Elem()
@@ -474,6 +479,10 @@ func (b *bodyField) decode(v reflect.Value, r *http.Request, o *HTTPOptions, err
 		default:
 			*errs = append(*errs, FieldError{Location: "body", Message: jsonMessage(err)})
 		}
+		return nil
+	}
+	if msg := b.self.check(dst); msg != "" { // a body that is a slice or a string
+		*errs = append(*errs, FieldError{Location: "body", Message: msg})
 		return nil
 	}
 	for dst.Kind() == reflect.Pointer {

@@ -637,3 +637,74 @@ func BenchmarkInput(b *testing.B) {
 		}
 	})
 }
+
+type (
+	inListBody struct {
+		IDs []int `body:"" minLength:"1" maxLength:"3"`
+	}
+	inPtrBody struct {
+		Note *struct {
+			Title  string `required:"true"`
+			hidden int
+			Level  int `json:"level" enum:"1,2,3"`
+		} `body:""`
+	}
+	inSlices struct {
+		Tags []string `query:"tag" minLength:"1" maxLength:"2"`
+		Code int      `query:"code" default:"200" enum:"200,404"`
+	}
+	inUnexported struct {
+		limit int `query:"limit"`
+	}
+	inBadBody struct {
+		Body struct {
+			N string `json:"n" minimum:"1"`
+		} `body:""`
+	}
+)
+
+// The rarer shapes: a body that is a slice or a pointer, body fields named
+// by their Go name, a smaller body limit, slices and enums of numbers.
+func TestInputShapes(t *testing.T) {
+	tests := []struct {
+		name   string
+		bind   func(t *testing.T, c *depend.Container, pattern string, r *http.Request) *httptest.ResponseRecorder
+		req    *http.Request
+		status int
+		want   string // failures of a 422, or the body of a 200
+	}{
+		{"a slice body", bindIn[inListBody], jsonRequest("POST", "/", `[1,2,3,4]`), 422, "body: must have at most 3 items"},
+		{"a slice body, valid", bindIn[inListBody], jsonRequest("POST", "/", `[1]`), 200, `{"IDs":[1]}` + "\n"},
+		{"a null pointer body", bindIn[inPtrBody], jsonRequest("POST", "/", `null`), 200, `{"Note":null}` + "\n"},
+		{"a pointer body", bindIn[inPtrBody], jsonRequest("POST", "/", `{"level":4}`), 422, "body.Title: required; body.level: must be one of 1, 2, 3"},
+		{"repeated query values", bindIn[inSlices], httptest.NewRequest("GET", "/?tag=a&tag=b&tag=c&code=500", nil), 422, "query.tag: must have at most 2 items; query.code: must be one of 200, 404"},
+		{"repeated query values, valid", bindIn[inSlices], httptest.NewRequest("GET", "/?tag=a&code=404", nil), 200, `{"Tags":["a"],"Code":404}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newHTTP(t)
+			rec := tt.bind(t, c, "/", tt.req)
+			require.Equal(t, tt.status, rec.Code, rec.Body.String())
+			if tt.status == 422 {
+				assert.Equal(t, tt.want, failures(t, rec))
+			} else {
+				assert.Equal(t, tt.want, rec.Body.String())
+			}
+		})
+	}
+	t.Run("a smaller body limit", func(t *testing.T) {
+		c, _ := newHTTP(t)
+		c.SetHTTPOptions(depend.HTTPOptions{MaxBodyBytes: 8})
+		rec := bindIn[inListBody](t, c, "/", jsonRequest("POST", "/", `[1, 2, 3]`))
+		assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+		assert.Equal(t, "the body is larger than 8 bytes\n", bodyText(rec))
+	})
+	for name, p := range map[string]depend.Provider{
+		"an unexported field":        depend.Input[inUnexported](),
+		"a bad constraint on a body": depend.Input[inBadBody](),
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.ErrorIs(t, depend.New().Provide(p), depend.ErrBadProvider)
+		})
+	}
+}
