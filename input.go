@@ -7,11 +7,13 @@ package depend
 // request only parses strings and sets fields.
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"reflect"
@@ -113,7 +115,7 @@ func (s *Scope) bindInputs(inputs []dep) error {
 			continue
 		}
 		var ie *InputError
-		if !errors.As(err, &ie) { // 413, 415, a closed Scope: the answer as it is
+		if !errors.As(err, &ie) || ie == nil { // 413, 415, a closed Scope: the answer as it is
 			return publicError(err)
 		}
 		failed = append(failed, ie.Errors...)
@@ -147,6 +149,9 @@ type FieldError struct {
 // Error lists the failures, such as "invalid input: query.limit: must be at
 // most 100". It is safe for concurrent use.
 func (e *InputError) Error() string {
+	if e == nil { // a typed nil returned as an error
+		return "invalid input"
+	}
 	var b strings.Builder
 	b.WriteString("invalid input")
 	for i, f := range e.Errors {
@@ -363,17 +368,30 @@ func (p *inputPlan) bind(v reflect.Value, r *http.Request, o *HTTPOptions) error
 	}
 	if len(errs) == 0 && p.validate {
 		if err := v.Addr().Interface().(interface{ Validate() error }).Validate(); err != nil {
-			var ie *InputError
-			if errors.As(err, &ie) {
-				return ie
-			}
-			errs = append(errs, FieldError{Location: "input", Message: err.Error()})
+			return validateError(err)
 		}
 	}
 	if errs != nil {
 		return &InputError{Errors: errs}
 	}
 	return nil
+}
+
+// validateError is what a failed Validate method answers: its own
+// InputError, its own status, or a 422 with its message at "input". An
+// InputError that lists nothing (or a typed nil) still fails.
+func validateError(err error) error {
+	var ie *InputError
+	var sc statusCoder
+	switch {
+	case errors.As(err, &ie):
+		if ie != nil && len(ie.Errors) > 0 {
+			return ie
+		}
+	case errors.As(err, &sc):
+		return err // its own status, such as 403
+	}
+	return &InputError{Errors: []FieldError{{Location: "input", Message: err.Error()}}}
 }
 
 // set converts raw into the field, or its default; it reports a failure.
@@ -664,6 +682,9 @@ func parseFloat(s string, dst reflect.Value) string {
 	if err != nil {
 		return numberMessage(err, "a number")
 	}
+	if math.IsNaN(v) || math.IsInf(v, 0) { // no bound holds them, and JSON cannot carry them
+		return "want a finite number"
+	}
 	dst.SetFloat(v)
 	return ""
 }
@@ -699,7 +720,7 @@ func (c *converter) convert(raw []string, dst reflect.Value) string {
 		e := dst.Index(i)
 		msg := c.parse(s, e)
 		if msg == "" {
-			msg = c.cons.checkElem(e)
+			msg = c.cons.checkItem(e)
 		}
 		if msg != "" {
 			return fmt.Sprintf("item %d: %s", i, msg)
@@ -719,17 +740,52 @@ func (c *converter) convertOne(s string, dst reflect.Value) string {
 // constraints are the checks a field's tags declare. A negative length and
 // a nil bound mean none.
 type constraints struct {
-	min, max             *float64
-	exclusiveMin         *float64
-	exclusiveMax         *float64
+	min, max             *bound
+	exclusiveMin         *bound
+	exclusiveMax         *bound
 	minLength, maxLength int
 	pattern              *regexp.Regexp
-	enum                 []string
+	enum                 []reflect.Value // the allowed values, of the field's element type
+	enumText             string          // as the tag wrote them, for messages
 }
 
 func (c *constraints) empty() bool {
 	return c.min == nil && c.max == nil && c.exclusiveMin == nil && c.exclusiveMax == nil &&
 		c.minLength < 0 && c.maxLength < 0 && c.pattern == nil && c.enum == nil
+}
+
+// bound is a numeric constraint in the field's own kind, so that the
+// comparison is exact: an int64 near 2^63, a uint64, a float32.
+type bound struct {
+	text string // as the tag wrote it, for messages
+	i    int64
+	u    uint64
+	f    float64
+}
+
+func parseBound(s string, t reflect.Type) (*bound, error) {
+	b := &bound{text: s}
+	var err error
+	switch {
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64:
+		b.i, err = strconv.ParseInt(s, 10, 64)
+	case t.Kind() >= reflect.Uint && t.Kind() <= reflect.Uint64:
+		b.u, err = strconv.ParseUint(s, 10, 64)
+	default:
+		b.f, err = strconv.ParseFloat(s, t.Bits()) // a float32 bound as a float32 field holds it
+	}
+	return b, err
+}
+
+// cmp compares the number v with b: -1, 0 or +1.
+func (b *bound) cmp(v reflect.Value) int {
+	switch {
+	case v.CanInt():
+		return cmp.Compare(v.Int(), b.i)
+	case v.CanUint():
+		return cmp.Compare(v.Uint(), b.u)
+	}
+	return cmp.Compare(v.Float(), b.f)
 }
 
 func isNumber(k reflect.Kind) bool {
@@ -747,7 +803,7 @@ func compileConstraints(t reflect.Type, tag reflect.StructTag) (constraints, err
 	number := isNumber(elem.Kind()) && elem != durationType
 	for _, b := range []struct {
 		tag string
-		dst **float64
+		dst **bound
 	}{{"minimum", &c.min}, {"maximum", &c.max}, {"exclusiveMinimum", &c.exclusiveMin}, {"exclusiveMaximum", &c.exclusiveMax}} {
 		s, ok := tag.Lookup(b.tag)
 		if !ok {
@@ -756,11 +812,11 @@ func compileConstraints(t reflect.Type, tag reflect.StructTag) (constraints, err
 		if !number {
 			return c, fmt.Errorf("%s applies to numbers, not %v: %w", b.tag, t, ErrBadProvider)
 		}
-		f, err := strconv.ParseFloat(s, 64)
+		bd, err := parseBound(s, elem)
 		if err != nil {
-			return c, fmt.Errorf("%s:%q is not a number: %w", b.tag, s, ErrBadProvider)
+			return c, fmt.Errorf("%s:%q is not a %v: %w", b.tag, s, elem, ErrBadProvider)
 		}
-		*b.dst = &f
+		*b.dst = bd
 	}
 	lengthOf := elem.Kind() == reflect.String || t.Kind() == reflect.Slice
 	for _, b := range []struct {
@@ -794,7 +850,15 @@ func compileConstraints(t reflect.Type, tag reflect.StructTag) (constraints, err
 		if elem.Kind() != reflect.String && !number {
 			return c, fmt.Errorf("enum applies to strings and numbers, not %v: %w", t, ErrBadProvider)
 		}
-		c.enum = strings.Split(s, ",")
+		parse := parser(elem)
+		for _, e := range strings.Split(s, ",") {
+			v := reflect.New(elem).Elem()
+			if msg := parse(e, v); msg != "" {
+				return c, fmt.Errorf("enum value %q: %s: %w", e, msg, ErrBadProvider)
+			}
+			c.enum = append(c.enum, v)
+		}
+		c.enumText = strings.ReplaceAll(s, ",", ", ")
 	}
 	return c, nil
 }
@@ -812,7 +876,7 @@ func (c *constraints) check(v reflect.Value) string {
 			return msg
 		}
 		for i := range v.Len() {
-			if msg := c.checkElem(v.Index(i)); msg != "" {
+			if msg := c.checkItem(v.Index(i)); msg != "" {
 				return fmt.Sprintf("item %d: %s", i, msg)
 			}
 		}
@@ -833,65 +897,58 @@ func (c *constraints) checkLen(n int) string {
 
 // checkElem checks one scalar value.
 func (c *constraints) checkElem(v reflect.Value) string {
+	if v.Kind() == reflect.String {
+		if msg := c.checkLength(v.String()); msg != "" {
+			return msg
+		}
+	}
+	return c.checkItem(v)
+}
+
+// checkItem checks a scalar, or an item of a slice, whose lengths are the
+// slice's: everything but the string lengths.
+func (c *constraints) checkItem(v reflect.Value) string {
 	switch {
 	case v.Kind() == reflect.String:
-		return c.checkString(v.String())
+		if c.pattern != nil && !c.pattern.MatchString(v.String()) {
+			return fmt.Sprintf("must match %s", c.pattern)
+		}
 	case isNumber(v.Kind()) && v.Type() != durationType:
-		return c.checkNumber(v)
+		if msg := c.checkNumber(v); msg != "" {
+			return msg
+		}
+	default:
+		return ""
+	}
+	if c.enum != nil && !slices.ContainsFunc(c.enum, func(e reflect.Value) bool { return e.Equal(v) }) {
+		return "must be one of " + c.enumText
 	}
 	return ""
 }
 
-func (c *constraints) checkString(s string) string {
+func (c *constraints) checkLength(s string) string {
 	n := utf8.RuneCountInString(s)
 	switch {
 	case c.minLength >= 0 && n < c.minLength:
 		return "must have at least " + count(c.minLength, "character")
 	case c.maxLength >= 0 && n > c.maxLength:
 		return "must have at most " + count(c.maxLength, "character")
-	case c.pattern != nil && !c.pattern.MatchString(s):
-		return fmt.Sprintf("must match %s", c.pattern)
-	case c.enum != nil && !slices.Contains(c.enum, s):
-		return "must be one of " + strings.Join(c.enum, ", ")
 	}
 	return ""
 }
 
 func (c *constraints) checkNumber(v reflect.Value) string {
-	var f float64
 	switch {
-	case v.CanInt():
-		f = float64(v.Int())
-	case v.CanUint():
-		f = float64(v.Uint())
-	default:
-		f = v.Float()
-	}
-	switch {
-	case c.min != nil && f < *c.min:
-		return "must be at least " + formatBound(*c.min)
-	case c.max != nil && f > *c.max:
-		return "must be at most " + formatBound(*c.max)
-	case c.exclusiveMin != nil && f <= *c.exclusiveMin:
-		return "must be greater than " + formatBound(*c.exclusiveMin)
-	case c.exclusiveMax != nil && f >= *c.exclusiveMax:
-		return "must be less than " + formatBound(*c.exclusiveMax)
-	case c.enum != nil && !slices.Contains(c.enum, numberString(v)):
-		return "must be one of " + strings.Join(c.enum, ", ")
+	case c.min != nil && c.min.cmp(v) < 0:
+		return "must be at least " + c.min.text
+	case c.max != nil && c.max.cmp(v) > 0:
+		return "must be at most " + c.max.text
+	case c.exclusiveMin != nil && c.exclusiveMin.cmp(v) <= 0:
+		return "must be greater than " + c.exclusiveMin.text
+	case c.exclusiveMax != nil && c.exclusiveMax.cmp(v) >= 0:
+		return "must be less than " + c.exclusiveMax.text
 	}
 	return ""
-}
-
-// numberString formats a number as an enum tag writes it; only a field with
-// an enum pays for it.
-func numberString(v reflect.Value) string {
-	switch {
-	case v.CanInt():
-		return strconv.FormatInt(v.Int(), 10)
-	case v.CanUint():
-		return strconv.FormatUint(v.Uint(), 10)
-	}
-	return strconv.FormatFloat(v.Float(), 'g', -1, 64)
 }
 
 // count says "1 item" or "2 items".
@@ -901,5 +958,3 @@ func count(n int, noun string) string {
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
 }
-
-func formatBound(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

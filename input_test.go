@@ -708,3 +708,113 @@ func TestInputShapes(t *testing.T) {
 		})
 	}
 }
+
+type inExact struct {
+	Big   int64    `query:"big" default:"0" maximum:"9007199254740992"`
+	Huge  uint64   `query:"huge" default:"0" exclusiveMaximum:"18446744073709551615"`
+	F32   float32  `query:"f32" default:"0" maximum:"0.1"`
+	Pick  float32  `query:"pick" default:"0.5" enum:"0,0.1,0.5"`
+	Ratio float64  `query:"ratio" default:"0" minimum:"0" maximum:"1"`
+	Tags  []string `query:"tag" maxLength:"3"`
+}
+
+// Bounds and enums compare in the field's own type, so they are exact near
+// the limits of int64, uint64 and float32; NaN and infinities are refused;
+// the lengths of a slice bound the slice, not its items.
+func TestInputExactConstraints(t *testing.T) {
+	tests := []struct{ query, want string }{
+		{"big=9007199254740992", ""},
+		{"big=9007199254740993", "query.big: must be at most 9007199254740992"},
+		{"huge=18446744073709551614", ""},
+		{"huge=18446744073709551615", "query.huge: must be less than 18446744073709551615"},
+		{"f32=0.1&pick=0.1", ""},
+		{"pick=-0", ""},
+		{"pick=0.25", "query.pick: must be one of 0, 0.1, 0.5"},
+		{"ratio=NaN", "query.ratio: want a finite number"},
+		{"ratio=-Inf", "query.ratio: want a finite number"},
+		{"tag=golang&tag=rust&tag=go", ""},
+		{"tag=a&tag=b&tag=c&tag=d", "query.tag: must have at most 3 items"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			c := depend.New()
+			require.NoError(t, c.Provide(depend.Input[inExact]()))
+			s := c.NewHTTPScope(nil, httptest.NewRequest("GET", "/?"+tt.query, nil))
+			defer s.Close()
+			_, err := depend.Resolve[inExact](s)
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var ie *depend.InputError
+			require.ErrorAs(t, err, &ie)
+			got := make([]string, len(ie.Errors))
+			for i, f := range ie.Errors {
+				got[i] = f.Location + ": " + f.Message
+			}
+			assert.Equal(t, tt.want, strings.Join(got, "; "))
+		})
+	}
+	type badEnum struct {
+		N int `query:"n" enum:"1,1.5"`
+	}
+	require.ErrorContains(t, depend.New().Provide(depend.Input[badEnum]()), `enum value "1.5"`)
+}
+
+type (
+	inNilValid struct {
+		V int `query:"v" default:"1"`
+	}
+	inEmptyValid struct {
+		V int `query:"v" default:"1"`
+	}
+	inForbidden struct {
+		V int `query:"v" default:"1"`
+	}
+)
+
+func (inNilValid) Validate() error {
+	var ie *depend.InputError
+	return ie // a typed nil
+}
+
+func (inEmptyValid) Validate() error { return &depend.InputError{} }
+
+func (inForbidden) Validate() error {
+	return &depend.HTTPError{Status: http.StatusForbidden, Message: "not yours"}
+}
+
+// Whatever a Validate method returns, a failure stops the request before
+// any provider runs: a typed nil or an empty InputError is still a 422, and
+// an error with a status keeps it.
+func TestInputValidateFailuresAlwaysStop(t *testing.T) {
+	tests := []struct {
+		name   string
+		add    func(c *depend.Container) http.Handler
+		status int
+	}{
+		{"a typed nil", func(c *depend.Container) http.Handler {
+			require.NoError(t, c.Provide(depend.Input[inNilValid]()))
+			return c.Handler(func(*inTx, inNilValid) {})
+		}, 422},
+		{"an empty InputError", func(c *depend.Container) http.Handler {
+			require.NoError(t, c.Provide(depend.Input[inEmptyValid]()))
+			return c.Handler(func(*inTx, inEmptyValid) {})
+		}, 422},
+		{"a status", func(c *depend.Container) http.Handler {
+			require.NoError(t, c.Provide(depend.Input[inForbidden]()))
+			return c.Handler(func(*inTx, inForbidden) {})
+		}, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := newHTTP(t)
+			var txs atomic.Int32
+			require.NoError(t, c.Provide(func() *inTx { txs.Add(1); return &inTx{} }))
+			rec := httptest.NewRecorder()
+			tt.add(c).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+			assert.Equal(t, tt.status, rec.Code, rec.Body.String())
+			assert.Zero(t, txs.Load(), "a provider ran for a rejected request")
+		})
+	}
+}
