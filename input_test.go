@@ -654,6 +654,7 @@ type (
 		Code int      `query:"code" default:"200" enum:"200,404"`
 	}
 	inUnexported struct {
+		//lint:ignore U1000 unexported on purpose: Input must refuse it
 		limit int `query:"limit"`
 	}
 	inBadBody struct {
