@@ -519,7 +519,7 @@ func ExampleInput() {
 	// 422  {"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[{"location":"query.limit","message":"must be at most 100","value":"500"},{"location":"query.offset","message":"must be at least 0","value":"-1"},{"location":"query.sort","message":"must be one of id, text","value":"date"}]}
 	// repo opened
 	// 201 /notes/1 "buy milk"
-	// 422  {"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[{"location":"body.text","message":"must have at least 1 character","value":""}]}
+	// 422  {"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"the request's inputs are invalid","errors":[{"location":"body.text","message":"must have at least 1 character"}]}
 }
 
 func jsonRequest(method, target, body string) *http.Request {

@@ -289,7 +289,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		x.fail(err)
 	case body != nil:
 		body.send(x.w)
-	case h.next == nil && !h.value && (x.tw == nil || !x.tw.wrote):
+	case h.next == nil && !h.value && (x.tw == nil || !x.tw.wrote) && !x.hs.tw.wrote:
 		x.w.WriteHeader(http.StatusNoContent) // nothing to say, and nothing said
 	}
 	finished = true

@@ -16,6 +16,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"reflect"
 	"regexp"
 	"slices"
@@ -140,9 +141,10 @@ type FieldError struct {
 	// "cookie.session", "form.name", "body" or "body.text".
 	Location string `json:"location"`
 	Message  string `json:"message"`
-	// Value is the offending value when it is safe to echo: a query, path
-	// or form value, or a body field. Headers and cookies, which can hold
-	// credentials, are never echoed.
+	// Value is the offending value when it is safe to echo: a query or
+	// path value, which the URL shows anyway. Headers, cookies, forms and
+	// bodies can hold credentials (a password that is too short), so
+	// their values are never echoed.
 	Value any `json:"value,omitempty"`
 }
 
@@ -272,7 +274,7 @@ func compileField(f reflect.StructField, in, name string) (inputField, error) {
 	if err != nil {
 		return inputField{}, err
 	}
-	field := inputField{index: f.Index, in: in, name: name, loc: in + "." + name, conv: conv, echo: in != "header" && in != "cookie"}
+	field := inputField{index: f.Index, in: in, name: name, loc: in + "." + name, conv: conv, echo: in == "query" || in == "path"}
 	if def, ok := f.Tag.Lookup("default"); ok {
 		field.def = []string{def}
 		if conv.slice {
@@ -441,13 +443,20 @@ func parseForm(r *http.Request, o *HTTPOptions) error {
 	if r.PostForm != nil {
 		return nil
 	}
-	if r.Body != nil && r.ContentLength != 0 {
-		if err := checkContentType(r, "application/x-www-form-urlencoded"); err != nil {
-			return err
-		}
-		r.Body = http.MaxBytesReader(nil, r.Body, o.maxBodyBytes())
+	r.PostForm = url.Values{}
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := checkContentType(r, "application/x-www-form-urlencoded"); err != nil {
+		return err
+	}
+	// The body only: a malformed query is the query's business, and
+	// r.ParseForm would report it here, at "body".
+	b, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, o.maxBodyBytes()))
+	if err == nil {
+		r.PostForm, err = url.ParseQuery(string(b))
+	}
+	if err != nil {
 		return bodyError(err)
 	}
 	return nil
@@ -499,6 +508,14 @@ func (b *bodyField) decode(v reflect.Value, r *http.Request, o *HTTPOptions, err
 		}
 		return nil
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		*errs = append(*errs, FieldError{Location: "body", Message: "malformed JSON: data after the value"})
+		return nil
+	}
+	if dst.Kind() == reflect.Pointer && dst.IsNil() { // null
+		*errs = append(*errs, FieldError{Location: "body", Message: "required"})
+		return nil
+	}
 	if msg := b.self.check(dst); msg != "" { // a body that is a slice or a string
 		*errs = append(*errs, FieldError{Location: "body", Message: msg})
 		return nil
@@ -517,7 +534,7 @@ func (b *bodyField) decode(v reflect.Value, r *http.Request, o *HTTPOptions, err
 			continue
 		}
 		if msg := c.cons.check(fv); msg != "" {
-			*errs = append(*errs, FieldError{Location: c.loc, Message: msg, Value: fv.Interface()})
+			*errs = append(*errs, FieldError{Location: c.loc, Message: msg}) // a body may hold secrets: not echoed
 		}
 	}
 	return nil

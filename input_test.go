@@ -676,7 +676,8 @@ func TestInputShapes(t *testing.T) {
 	}{
 		{"a slice body", bindIn[inListBody], jsonRequest("POST", "/", `[1,2,3,4]`), 422, "body: must have at most 3 items"},
 		{"a slice body, valid", bindIn[inListBody], jsonRequest("POST", "/", `[1]`), 200, `{"IDs":[1]}` + "\n"},
-		{"a null pointer body", bindIn[inPtrBody], jsonRequest("POST", "/", `null`), 200, `{"Note":null}` + "\n"},
+		{"a null body", bindIn[inPtrBody], jsonRequest("POST", "/", `null`), 422, "body: required"},
+		{"data after the body", bindIn[inListBody], jsonRequest("POST", "/", `[1] [2]`), 422, "body: malformed JSON: data after the value"},
 		{"a pointer body", bindIn[inPtrBody], jsonRequest("POST", "/", `{"level":4}`), 422, "body.Title: required; body.level: must be one of 1, 2, 3"},
 		{"repeated query values", bindIn[inSlices], httptest.NewRequest("GET", "/?tag=a&tag=b&tag=c&code=500", nil), 422, "query.tag: must have at most 2 items; query.code: must be one of 200, 404"},
 		{"repeated query values, valid", bindIn[inSlices], httptest.NewRequest("GET", "/?tag=a&code=404", nil), 200, `{"Tags":["a"],"Code":404}` + "\n"},

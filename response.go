@@ -198,13 +198,13 @@ func (c *Container) encodeJSON(v any) (*jsonBuffer, error) {
 	b.status, b.header = http.StatusOK, nil
 	if r, ok := v.(responder); ok {
 		b.status, b.header, v = r.response()
-		if !bodyAllowed(b.status) {
-			return b, nil
-		}
 	} else if sc, ok := v.(statusCoder); ok {
 		if code := sc.StatusCode(); code >= 200 && code <= 599 {
 			b.status = code
 		}
+	}
+	if !bodyAllowed(b.status) {
+		return b, nil
 	}
 	if err := b.enc.Encode(v); err != nil {
 		b.free()
@@ -218,7 +218,7 @@ func (b *jsonBuffer) send(w http.ResponseWriter) {
 	for k, v := range b.header {
 		w.Header()[k] = v
 	}
-	if bodyAllowed(b.status) {
+	if _, own := b.header["Content-Type"]; bodyAllowed(b.status) && !own {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	}
 	if b.status != http.StatusOK { // Write sends 200 by itself

@@ -2,6 +2,7 @@ package depend_test
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -279,6 +280,46 @@ func TestHandlerResponses(t *testing.T) {
 			assert.Equal(t, tt.status, rec.Code)
 			assert.Equal(t, tt.header, rec.Header())
 			assert.Equal(t, tt.body, rec.Body.String())
+		})
+	}
+}
+
+type rsGone struct{}
+
+func (rsGone) StatusCode() int { return http.StatusNoContent }
+
+// A Response's own Content-Type stands, a value whose StatusCode is 204 has
+// no body, and a handler that wrote nothing answers 204 only if nothing
+// else wrote for it either.
+func TestHandlerResponseEdges(t *testing.T) {
+	c, _ := newHTTP(t)
+	type wrote struct{}
+	require.NoError(t, c.Provide(func(w http.ResponseWriter) *wrote { w.WriteHeader(http.StatusAccepted); return &wrote{} }))
+	tests := []struct {
+		name   string
+		fn     any
+		status int
+		ctype  string
+		body   string
+	}{
+		{"its own Content-Type", func() depend.Response[string] {
+			return depend.Response[string]{Header: http.Header{"Content-Type": {"application/vnd.api+json"}}, Body: "x"}
+		}, 200, "application/vnd.api+json", "\"x\"\n"},
+		{"a StatusCode of 204", func() rsGone { return rsGone{} }, 204, "", ""},
+		{"written through ScopeFrom", func(ctx context.Context) {
+			s, _ := depend.ScopeFrom(ctx)
+			_, err := depend.Resolve[*wrote](s)
+			require.NoError(t, err)
+		}, 202, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := &countingWriter{ResponseRecorder: httptest.NewRecorder()}
+			c.Handler(tt.fn).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, tt.ctype, w.Header().Get("Content-Type"))
+			assert.Equal(t, tt.body, w.Body.String())
+			assert.LessOrEqual(t, w.headers, 1, "a second WriteHeader")
 		})
 	}
 }
