@@ -92,6 +92,9 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 			if err != nil {
 				return nil, fmt.Errorf("Provide: %w", err)
 			}
+			if plan.readsBody() && p.life == NoCache {
+				return nil, fmt.Errorf("Provide: %T reads the request's body, which can be read once: drop NoCache: %w", tp, ErrBadProvider)
+			}
 			p.input = plan
 		}
 		fn = tp.funcValue()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // Requirement names a type a Group builds before each of its handlers runs.
@@ -105,6 +106,9 @@ func (g *Group) link(h *handler) error {
 	h.pre = g.c.link(types)
 	all := slices.Concat(h.pre, h.deps)
 	h.inputs = inputsOf(all)
+	if err := oneBodyReader(h.name, all); err != nil {
+		return err
+	}
 	r, w := uses(all)
 	h.needReq, h.needW = h.needReq || r, h.needW || w
 	return g.c.checkDeps(h.name, all)
@@ -157,6 +161,33 @@ func inputsOf(deps []dep) []dep {
 	}
 	walk(deps)
 	return inputs
+}
+
+// oneBodyReader refuses a graph in which the request's body would be read
+// twice: by two Inputs, or by a Fresh use of an Input that reads it.
+func oneBodyReader(name string, deps []dep) error {
+	var readers []string
+	seen := make(map[*provider]bool)
+	var walk func([]dep)
+	walk = func(deps []dep) {
+		for _, d := range deps {
+			if d.p == nil {
+				continue
+			}
+			if d.p.input != nil && d.p.input.readsBody() && (d.kind == depFresh || !seen[d.p]) {
+				readers = append(readers, d.p.name)
+			}
+			if !seen[d.p] {
+				seen[d.p] = true
+				walk(d.p.deps)
+			}
+		}
+	}
+	walk(deps)
+	if len(readers) > 1 {
+		return publicError(fmt.Errorf("%s: the request's body can be read once, but %s read it; bind it in one Input and share that value: %w", name, strings.Join(readers, " and "), ErrBadProvider))
+	}
+	return nil
 }
 
 // uses reports whether deps reach the request or the response writer,

@@ -182,6 +182,10 @@ type inputPlan struct {
 	validate bool       // the type has a Validate() error method
 }
 
+// readsBody reports whether binding reads the request's body, which a
+// request can give once.
+func (p *inputPlan) readsBody() bool { return p.body != nil || p.form }
+
 // inputField is one tagged field of the struct.
 type inputField struct {
 	index    []int
@@ -220,8 +224,11 @@ func compileInput(t reflect.Type) (*inputPlan, error) {
 		return nil, fmt.Errorf("%s: want a struct whose tagged fields are the request's inputs: %w", inputName(t), ErrBadProvider)
 	}
 	plan := &inputPlan{validate: t.Implements(validatorType) || reflect.PointerTo(t).Implements(validatorType)}
-	for i := range t.NumField() {
-		f := t.Field(i)
+	fields, err := fieldsOf(t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", inputName(t), err)
+	}
+	for _, f := range fields {
 		if _, ok := f.Tag.Lookup("body"); ok {
 			if plan.body != nil {
 				return nil, fmt.Errorf("%s: two fields are tagged body; a request has one body: %w", inputName(t), ErrBadProvider)
@@ -248,6 +255,26 @@ func compileInput(t reflect.Type) (*inputPlan, error) {
 		return nil, fmt.Errorf("%s: a body field and form fields cannot both read the one body: %w", inputName(t), ErrBadProvider)
 	}
 	return plan, nil
+}
+
+// fieldsOf lists the fields of the struct t that may carry tags, those
+// promoted from embedded structs included, so that a reusable Page can be
+// embedded in an Input. A field reached through an embedded pointer, which
+// is nil in a zero value, is refused.
+func fieldsOf(t reflect.Type) ([]reflect.StructField, error) {
+	var out []reflect.StructField
+	for _, f := range reflect.VisibleFields(t) {
+		if f.Anonymous && f.Tag == "" {
+			continue // the embedded struct itself: its fields come next
+		}
+		for k := 1; k < len(f.Index); k++ {
+			if via := t.FieldByIndex(f.Index[:k]); via.Type.Kind() == reflect.Pointer {
+				return nil, fmt.Errorf("field %s is reached through the embedded pointer %v, nil in a zero value; embed %v instead: %w", f.Name, via.Type, via.Type.Elem(), ErrBadProvider)
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // inputName names the provider of t in messages.
@@ -304,8 +331,11 @@ func compileBody(f reflect.StructField) (*bodyField, error) {
 	if st.Kind() != reflect.Struct {
 		return b, nil
 	}
-	for i := range st.NumField() {
-		sf := st.Field(i)
+	fields, err := fieldsOf(st)
+	if err != nil {
+		return nil, err
+	}
+	for _, sf := range fields {
 		if !sf.IsExported() {
 			continue
 		}

@@ -820,3 +820,75 @@ func TestInputValidateFailuresAlwaysStop(t *testing.T) {
 		})
 	}
 }
+
+// inPaging is a reusable part of inputs, embedded.
+type inPaging struct {
+	Limit int `query:"limit" default:"20" maximum:"100"`
+}
+
+type (
+	inEmbeds struct {
+		inPaging
+		Q string `query:"q" default:""`
+	}
+	inEmbedsPointer struct {
+		*inPaging
+	}
+	inBodyEmbeds struct {
+		Body struct {
+			inNoteText
+			Tags []string `json:"tags"`
+		} `body:""`
+	}
+	inNoteText struct {
+		Text string `json:"text" minLength:"1"`
+	}
+)
+
+// Fields of an embedded struct are inputs too; an embedded pointer, nil in
+// a zero value, is refused at Provide.
+func TestInputEmbeddedStructs(t *testing.T) {
+	c, _ := newHTTP(t)
+	rec := bindIn[inEmbeds](t, c, "/", httptest.NewRequest("GET", "/?limit=500", nil))
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, "query.limit: must be at most 100", failures(t, rec))
+
+	c, _ = newHTTP(t)
+	rec = bindIn[inBodyEmbeds](t, c, "/", jsonRequest("POST", "/", `{"text":""}`))
+	assert.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	assert.Equal(t, "body.text: must have at least 1 character", failures(t, rec))
+
+	err := depend.New().Provide(depend.Input[inEmbedsPointer]())
+	require.ErrorIs(t, err, depend.ErrBadProvider)
+	require.ErrorContains(t, err, "embedded pointer")
+}
+
+type inOtherBody struct {
+	Body struct {
+		N int `json:"n"`
+	} `body:""`
+}
+
+// The body can be read once: an Input that reads it cannot be NoCache, and
+// a handler whose graph would read it twice is refused when it is wrapped.
+func TestInputReadsTheBodyOnce(t *testing.T) {
+	err := depend.New().Provide(depend.Input[inCreate](), depend.NoCache)
+	require.ErrorIs(t, err, depend.ErrBadProvider)
+	require.ErrorContains(t, err, "drop NoCache")
+
+	for name, fn := range map[string]any{
+		"two body Inputs":        func(inCreate, inOtherBody) {},
+		"a body Input and Fresh": func(inCreate, depend.Fresh[inCreate]) {},
+		"a body and a form":      func(inCreate, inForm) {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := depend.New()
+			require.NoError(t, c.Provide(depend.Input[inCreate]()))
+			require.NoError(t, c.Provide(depend.Input[inOtherBody]()))
+			require.NoError(t, c.Provide(depend.Input[inForm]()))
+			p := wrapPanic(func() { c.Handler(fn) })
+			require.ErrorIs(t, p, depend.ErrBadProvider)
+			require.ErrorContains(t, p, "the request's body can be read once")
+		})
+	}
+}
