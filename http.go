@@ -25,7 +25,8 @@ import (
 // Scope), in any order. Providers may take http.ResponseWriter and
 // *http.Request too. fn may return nothing, error, T or (T, error): a T is
 // written as JSON with status 200, or with its own StatusCode() int if it has
-// one. An error, a provider's included, is answered as HTTPOptions describe:
+// one, or as a Response says; a fn that returns no value and wrote nothing
+// answers 204 No Content. An error, a provider's included, is answered as HTTPOptions describe:
 // its StatusCode() and message if its chain has a StatusCode() int method,
 // otherwise 500 with a generic body while the real error is reported. Once
 // the response has started no second status is written.

@@ -42,8 +42,11 @@ import (
 // path:"name" (r.PathValue, or HTTPOptions.PathValue), header:"Name",
 // cookie:"name" or form:"name" (an application/x-www-form-urlencoded body).
 // One field may be tagged body:"" to take the JSON body, decoded with
-// encoding/json into the field's type; the fields of that type are then
-// checked with the same constraint tags, named by their json names.
+// encoding/json into the field's type; the body field's own tags check a
+// body that is a slice or a string, and the fields of a struct body (those
+// of structs it embeds included, not those of nested structs) are checked
+// with the same constraint tags, named by their json names. A null body is
+// a missing one, and data after the JSON value is malformed.
 //
 // Field types: string, bool, every int, uint and float, time.Time (RFC
 // 3339), time.Duration, any encoding.TextUnmarshaler, a slice of these for
@@ -304,7 +307,10 @@ func compileField(f reflect.StructField, in, name string) (inputField, error) {
 	field := inputField{index: f.Index, in: in, name: name, loc: in + "." + name, conv: conv, echo: in == "query" || in == "path"}
 	if def, ok := f.Tag.Lookup("default"); ok {
 		field.def = []string{def}
-		if conv.slice {
+		switch {
+		case conv.slice && def == "":
+			field.def = []string{} // an empty list, not one empty item
+		case conv.slice:
 			field.def = strings.Split(def, ",")
 		}
 		if msg := conv.convert(field.def, reflect.New(f.Type).Elem()); msg != "" {
@@ -601,7 +607,7 @@ func kindName(t reflect.Type) string {
 	if isNumber(t.Kind()) {
 		return "a number"
 	}
-	return t.String()
+	return "another kind of value"
 }
 
 // converter turns strings into a value of one field type and checks its

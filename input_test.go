@@ -892,3 +892,18 @@ func TestInputReadsTheBodyOnce(t *testing.T) {
 		})
 	}
 }
+
+type inEmptyDefault struct {
+	Tags []string `query:"tag" default:""`
+}
+
+// An empty default of a slice is an empty list, not one empty item.
+func TestInputEmptySliceDefault(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[inEmptyDefault]()))
+	s := c.NewHTTPScope(nil, httptest.NewRequest("GET", "/", nil))
+	defer s.Close()
+	in, err := depend.Resolve[inEmptyDefault](s)
+	require.NoError(t, err)
+	assert.Empty(t, in.Tags)
+}
