@@ -461,7 +461,7 @@ func provideOverlapping(t *testing.T, c *depend.Container, overlapped *atomic.Bo
 		select {
 		case <-bStarted:
 			overlapped.Store(true)
-		case <-time.After(100 * time.Millisecond): // sequential: nestedB runs after this returns
+		case <-time.After(500 * time.Millisecond): // sequential: nestedB runs after this returns
 		}
 		return &nestedA{}
 	}))
