@@ -105,12 +105,12 @@ func (g *Group) link(h *handler) error {
 	}
 	h.pre = g.c.link(types)
 	all := slices.Concat(h.pre, h.deps)
-	h.inputs = inputsOf(all)
-	if err := oneBodyReader(h.name, all); err != nil {
-		return err
+	sv := survey(all)
+	if len(sv.bodyReaders) > 1 {
+		return publicError(fmt.Errorf("%s: the request's body can be read once, but %s read it; bind it in one Input and share that value: %w", h.name, strings.Join(sv.bodyReaders, " and "), ErrBadProvider))
 	}
-	r, w := uses(all)
-	h.needReq, h.needW = h.needReq || r, h.needW || w
+	h.inputs = sv.inputs
+	h.needReq, h.needW = h.needReq || sv.req, h.needW || sv.w
 	return g.c.checkDeps(h.name, all)
 }
 
@@ -141,77 +141,50 @@ func (c *Container) checkDeps(name string, deps []dep) error {
 	return errors.Join(errs...)
 }
 
-// inputsOf lists the Inputs that deps reach, directly or through
-// providers, in the order they are first reached.
-func inputsOf(deps []dep) []dep {
-	var inputs []dep
-	seen := make(map[*provider]bool)
-	var walk func([]dep)
-	walk = func(deps []dep) {
-		for _, d := range deps {
-			if d.p == nil || seen[d.p] {
-				continue
-			}
-			seen[d.p] = true
-			if d.p.input != nil {
-				inputs = append(inputs, dep{kind: depProvider, typ: d.p.out, p: d.p})
-			}
-			walk(d.p.deps)
-		}
-	}
-	walk(deps)
-	return inputs
+// surveyed is what a handler's graph reaches, found in one walk.
+type surveyed struct {
+	// req and w: whether the graph reaches the request or the writer. A
+	// *Scope reaches both, since anything can be resolved from it.
+	req, w bool
+	inputs []dep // the Inputs, in the order first reached, bound before the rest
+	// bodyReaders names each Input that reads the body, once per Fresh
+	// use too: a request's body can be read once.
+	bodyReaders []string
 }
 
-// oneBodyReader refuses a graph in which the request's body would be read
-// twice: by two Inputs, or by a Fresh use of an Input that reads it.
-func oneBodyReader(name string, deps []dep) error {
-	var readers []string
-	seen := make(map[*provider]bool)
-	var walk func([]dep)
-	walk = func(deps []dep) {
-		for _, d := range deps {
-			if d.p == nil {
-				continue
-			}
-			if d.p.input != nil && d.p.input.readsBody() && (d.kind == depFresh || !seen[d.p]) {
-				readers = append(readers, d.p.name)
-			}
-			if !seen[d.p] {
-				seen[d.p] = true
-				walk(d.p.deps)
-			}
-		}
-	}
-	walk(deps)
-	if len(readers) > 1 {
-		return publicError(fmt.Errorf("%s: the request's body can be read once, but %s read it; bind it in one Input and share that value: %w", name, strings.Join(readers, " and "), ErrBadProvider))
-	}
-	return nil
-}
-
-// uses reports whether deps reach the request or the response writer,
-// directly or through providers. A *Scope reaches both, since anything can
-// be resolved from it.
-func uses(deps []dep) (req, w bool) {
+// survey walks the graph reachable from deps, through providers.
+func survey(deps []dep) surveyed {
+	var sv surveyed
 	seen := make(map[*provider]bool)
 	var walk func([]dep)
 	walk = func(deps []dep) {
 		for _, d := range deps {
 			switch d.kind {
 			case depRequest:
-				req = true
+				sv.req = true
 			case depWriter:
-				w = true
+				sv.w = true
 			case depScope:
-				req, w = true, true
+				sv.req, sv.w = true, true
 			}
-			if d.p != nil && !seen[d.p] {
+			if d.p == nil {
+				continue
+			}
+			first := !seen[d.p]
+			if in := d.p.input; in != nil {
+				if first {
+					sv.inputs = append(sv.inputs, dep{kind: depProvider, typ: d.p.out, p: d.p})
+				}
+				if in.readsBody() && (first || d.kind == depFresh) {
+					sv.bodyReaders = append(sv.bodyReaders, d.p.name)
+				}
+			}
+			if first {
 				seen[d.p] = true
 				walk(d.p.deps)
 			}
 		}
 	}
 	walk(deps)
-	return req, w
+	return sv
 }
