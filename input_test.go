@@ -155,9 +155,13 @@ func TestInputRequiredAndPath(t *testing.T) {
 // failures lists a 422 problem's failed inputs as "location: message".
 func failures(t *testing.T, rec *httptest.ResponseRecorder) string {
 	t.Helper()
-	p := problemOf(t, rec)
-	out := make([]string, len(p.Errors))
-	for i, f := range p.Errors {
+	return listed(problemOf(t, rec).Errors)
+}
+
+// listed renders failed inputs as "location: message", joined by "; ".
+func listed(errs []depend.FieldError) string {
+	out := make([]string, len(errs))
+	for i, f := range errs {
 		out[i] = f.Location + ": " + f.Message
 	}
 	return strings.Join(out, "; ")
@@ -421,11 +425,7 @@ func TestInputMessages(t *testing.T) {
 			_, err := depend.Resolve[inKinds](s)
 			var ie *depend.InputError
 			require.ErrorAs(t, err, &ie)
-			got := make([]string, len(ie.Errors))
-			for i, f := range ie.Errors {
-				got[i] = f.Location + ": " + f.Message
-			}
-			assert.Equal(t, tt.want, strings.Join(got, "; "))
+			assert.Equal(t, tt.want, listed(ie.Errors))
 		})
 	}
 	for body, want := range map[string]string{
@@ -750,11 +750,7 @@ func TestInputExactConstraints(t *testing.T) {
 			}
 			var ie *depend.InputError
 			require.ErrorAs(t, err, &ie)
-			got := make([]string, len(ie.Errors))
-			for i, f := range ie.Errors {
-				got[i] = f.Location + ": " + f.Message
-			}
-			assert.Equal(t, tt.want, strings.Join(got, "; "))
+			assert.Equal(t, tt.want, listed(ie.Errors))
 		})
 	}
 	type badEnum struct {
