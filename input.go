@@ -205,7 +205,6 @@ type inputField struct {
 // body type's own fields.
 type bodyField struct {
 	index  []int
-	typ    reflect.Type
 	self   constraints // the tags of the body field itself, for a slice or a string
 	checks []bodyCheck
 }
@@ -329,7 +328,7 @@ func compileBody(f reflect.StructField) (*bodyField, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bodyField{index: f.Index, typ: f.Type, self: self}
+	b := &bodyField{index: f.Index, self: self}
 	st := f.Type
 	for st.Kind() == reflect.Pointer {
 		st = st.Elem()
@@ -614,7 +613,6 @@ func kindName(t reflect.Type) string {
 // constraints. It parses straight into the field, so that binding a
 // request does not box each value in a reflect.Value of its own.
 type converter struct {
-	typ   reflect.Type // the field's type
 	elem  reflect.Type // what one string becomes: typ, its element or its pointee
 	slice bool
 	ptr   bool
@@ -631,7 +629,7 @@ var (
 )
 
 func newConverter(t reflect.Type, tag reflect.StructTag) (*converter, error) {
-	c := &converter{typ: t, elem: t}
+	c := &converter{elem: t}
 	switch t.Kind() {
 	case reflect.Slice:
 		if !reflect.PointerTo(t).Implements(textType) {
@@ -749,7 +747,7 @@ func numberMessage(err error, want string) string {
 	return "want " + want
 }
 
-// convert parses raw into dst, a settable value of c.typ, and checks the
+// convert parses raw into dst, a settable value of the field, and checks the
 // constraints. It returns a message instead of an error: the caller knows
 // the location. After a failure dst holds part of the input; the caller
 // drops the whole value.
