@@ -37,6 +37,12 @@ type table struct {
 	touched  []int32      // ids of slots that left empty, in [0, n)
 	n        atomic.Int32 // number of touched ids
 	cleanups []cleanup    // in creation order; guarded by Scope.mu
+	// The BeforeResponse cleanups (teardown.go): how many are registered
+	// and not run yet, changed under Scope.mu; and, while a Finish runs
+	// the ones it took, a channel it closes when done, guarded by Scope.mu.
+	// They live here, not in the Scope, to keep the per-request handle small.
+	early     atomic.Int32
+	finishing chan struct{}
 }
 
 func newTable(n int) *table {
@@ -55,6 +61,8 @@ func (t *table) reset() {
 		t.slots[id] = slot{}
 	}
 	t.n.Store(0)
+	t.early.Store(0)
+	t.finishing = nil
 	clear(t.cleanups)
 	t.cleanups = t.cleanups[:0]
 }

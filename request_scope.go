@@ -40,8 +40,6 @@ type Scope struct {
 	cause error      // how the request ended, passed to func(error) cleanups
 
 	observerPanic atomic.Pointer[panicked] // the first observer panic not raised yet
-	early         atomic.Int32             // BeforeResponse cleanups registered and not run; changed under mu
-	finishing     chan struct{}            // closed when the Finish running its cleanups is done; guarded by mu
 }
 
 // inputs are what a Scope's providers see of the request: its context and,
@@ -353,7 +351,7 @@ func (s *Scope) own(single bool, cl cleanup) error {
 	t := s.table.Load()
 	t.cleanups = append(t.cleanups, cl)
 	if cl.early {
-		s.early.Add(1)
+		t.early.Add(1)
 	}
 	s.mu.Unlock()
 	return nil
@@ -399,7 +397,7 @@ func (s *Scope) CloseWithError(cause error) error {
 	if cause != nil {
 		s.cause = cause
 	}
-	if wait := s.finishing; wait != nil {
+	if wait := s.table.Load().finishing; wait != nil {
 		// A Finish is running newer cleanups, and its error is the cause
 		// the older ones must learn: wait for it.
 		s.mu.Unlock()

@@ -94,7 +94,7 @@ func (s *Scope) finish(cause error) error {
 		s.cause = cause
 		s.mu.Unlock()
 	}
-	if s.early.Load() == 0 {
+	if s.table.Load().early.Load() == 0 {
 		return nil
 	}
 	s.mu.Lock()
@@ -109,7 +109,7 @@ func (s *Scope) finish(cause error) error {
 	if err != nil && s.cause == nil {
 		s.cause = err
 	}
-	s.finishing = nil
+	s.table.Load().finishing = nil
 	s.mu.Unlock()
 	close(done) // Close may run the older cleanups now
 	return err
@@ -121,8 +121,8 @@ func (s *Scope) finish(cause error) error {
 // Scope is closed. The caller holds s.mu; takeEarly may release it while
 // it waits.
 func (s *Scope) takeEarly() (due []cleanup, done chan struct{}) {
-	for s.finishing != nil { // one Finish at a time, so that newest first holds
-		wait := s.finishing
+	for s.table.Load().finishing != nil { // one Finish at a time, so that newest first holds
+		wait := s.table.Load().finishing
 		s.mu.Unlock()
 		<-wait
 		s.mu.Lock()
@@ -140,7 +140,7 @@ func (s *Scope) takeEarly() (due []cleanup, done chan struct{}) {
 	if due == nil {
 		return nil, nil
 	}
-	s.early.Add(-int32(len(due)))
-	s.finishing = make(chan struct{})
-	return due, s.finishing
+	t.early.Add(-int32(len(due)))
+	t.finishing = make(chan struct{})
+	return due, t.finishing
 }
