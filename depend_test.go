@@ -371,20 +371,6 @@ func TestRegistrationAfterSealIsReported(t *testing.T) {
 	require.ErrorContains(t, err, "depend: SetParallel: call it before")
 }
 
-// A Fork inherits the failures of its original, and its own stay its own.
-func TestForkKeepsFailedRegistrations(t *testing.T) {
-	c := depend.New()
-	c.Provide(42)
-	require.ErrorIs(t, c.Fork().Validate(), depend.ErrBadProvider)
-
-	ok := depend.New()
-	provide(t, ok, func() *regDB { return &regDB{} })
-	f := ok.Fork()
-	f.Replace(func() *regRepo { return nil })
-	require.ErrorIs(t, f.Validate(), depend.ErrNotProvided)
-	require.NoError(t, ok.Validate(), "a fork's failure reached its original")
-}
-
 // TestZeroContainer checks that a Container declared as a variable, not made
 // by New, works instead of panicking on a nil map at the first Provide.
 func TestZeroContainerWorks(t *testing.T) {
@@ -463,16 +449,3 @@ type embedsFresh struct {
 // embedsFreshPointer has Fresh's methods through a pointer, nil in its zero
 // value.
 type embedsFreshPointer struct{ *depend.Fresh[*Tx] }
-
-// A registration refused because the Container was already sealed does not
-// reach its Forks: it says nothing about their graphs.
-func TestForkIgnoresFailuresAfterSealing(t *testing.T) {
-	c := depend.New()
-	provide(t, c, func() *regDB { return &regDB{} })
-	_ = scope(t, c)
-	require.ErrorIs(t, c.Provide(func() *regRepo { return nil }), depend.ErrSealed)
-	f := c.Fork()
-	require.NoError(t, f.Validate())
-	_, err := depend.Resolve[*regDB](scope(t, f))
-	require.NoError(t, err)
-}
