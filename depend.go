@@ -32,6 +32,7 @@ type Container struct {
 	jsonBuffers sync.Pool                   // of *jsonBuffer, for handlers' results
 
 	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
+	routes   []route     // registered by Handle, for Routes; guarded by mu
 
 	failed       []error // failed registration calls, unprefixed; guarded by mu
 	failedAtSeal int     // len(failed) when sealed: the failures that shape the graph; guarded by mu
@@ -119,6 +120,7 @@ type options struct {
 	teardown    Teardown
 	teardownSet bool
 	as          []reflect.Type
+	notes       []any // from Annotate
 }
 
 type asOption struct{ iface reflect.Type }
@@ -181,7 +183,7 @@ var (
 //
 // Without options the value is Scoped: built at most once per Scope, and
 // its cleanup runs when the Scope closes. Pass NoCache, Singleton,
-// BeforeResponse or As.
+// BeforeResponse or As; Annotations are kept for tools that read Nodes.
 //
 // A func whose parameters are pointers, context.Context or
 // http.ResponseWriter and whose results are *T or (*T, error) is called

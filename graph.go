@@ -27,6 +27,7 @@ type provider struct {
 	errOut   bool         // the last result is an error
 
 	input *inputPlan // non-nil for a provider made by Input
+	notes []any      // the values of the Annotations given to Provide
 
 	// Set by link and check, under Container.mu, until the Container is
 	// sealed; read-only afterwards.
@@ -84,7 +85,7 @@ func newProvider(fn any, opts []Option) (*provider, error) {
 			return nil, fmt.Errorf("Provide: %w", err)
 		}
 	}
-	p := &provider{life: o.lifetime, teardown: o.teardown, as: o.as}
+	p := &provider{life: o.lifetime, teardown: o.teardown, as: o.as, notes: o.notes}
 	if tp, ok := fn.(Provider); ok {
 		p.typed = tp
 		if in, ok := tp.(interface{ inputPlan() (*inputPlan, error) }); ok {

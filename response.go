@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"sync"
 )
 
@@ -253,7 +254,10 @@ func Created[T any](location string, body T) Response[T] {
 // responder is implemented by every Response[T].
 type responder interface {
 	response() (status int, header http.Header, body any)
+	bodyType() reflect.Type
 }
+
+func (Response[T]) bodyType() reflect.Type { return reflect.TypeFor[T]() }
 
 func (r Response[T]) response() (int, http.Header, any) {
 	status := r.Status
