@@ -69,7 +69,8 @@ type Route struct {
 	// Pattern is the rest of the pattern as given, such as "/notes/{id}"
 	// (with its host, if it names one).
 	Pattern string
-	// Handler names the handler func and where it is declared.
+	// Handler names the handler func and where it is declared, such as
+	// "main.listNotes (/src/app/notes.go:42)".
 	Handler string
 	// Params are the handler's parameters as declared.
 	Params []reflect.Type
@@ -110,7 +111,7 @@ func (c *Container) Routes() []Route {
 func (r *route) describe() Route {
 	h := r.h
 	d := Route{
-		Pattern: strings.TrimLeft(r.pattern, " \t"), Handler: strings.TrimPrefix(h.name, "Handler "),
+		Pattern: strings.TrimLeft(r.pattern, " \t"), Handler: funcName(h.fn),
 		Params: slices.Clone(h.in), Requires: slices.Clone(r.requires),
 		Notes: slices.Clone(r.notes), Reach: reachNodes(slices.Concat(h.pre, h.deps)),
 	}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 
 	"github.com/godepend/depend"
+	"github.com/godepend/depend/openapi"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 )
 
@@ -139,7 +140,10 @@ func wire(o Options) (*App, error) {
 	c.Provide(loadConfig)
 	c.Provide(newRandom, depend.NoCache)
 	c.Provide(newNonce)
-	c.Provide(authenticate(o.Tokens))
+	// The auth provider declares what it checks and how it fails, so every
+	// route that reaches it documents the bearer scheme and the 401.
+	c.Provide(authenticate(o.Tokens), openapi.Security("bearer", openapi.Bearer()),
+		openapi.Fails(http.StatusUnauthorized, "A missing or unknown bearer token"))
 	c.Provide(beginTx, depend.BeforeResponse)
 	// The request inputs: a Handler binds and checks them before any other
 	// provider runs, so a request they reject opens no transaction.
@@ -157,17 +161,30 @@ func wire(o Options) (*App, error) {
 		traceLog(r, o.Log).Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}})
 
+	// Handle registers each route with the mux and keeps its method and
+	// pattern, so that openapi.New can describe it from its graph.
 	app := c.Group(depend.Require[AccessLog]())
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", app.Handler(index))
-	mux.Handle("GET /info", app.Handler(info))
-	mux.Handle("GET /multi-info", app.Handler(multiInfo))
-	mux.Handle("GET /randoms", app.Handler(randoms))
-	mux.Handle("GET /fresh", app.Handler(fresh))
-	mux.Handle("GET /me", app.Handler(me))
-	mux.Handle("POST /notes", app.Handler(addNote))
-	mux.Handle("GET /notes", app.Handler(listNotes))
-	mux.Handle("GET /timing", app.Handler(timingPage))
+	app.Handle(mux, "GET /{$}", index, openapi.Summary("List the demo's routes"))
+	app.Handle(mux, "GET /info", info, openapi.Tags("caching"))
+	app.Handle(mux, "GET /multi-info", multiInfo, openapi.Tags("caching"))
+	app.Handle(mux, "GET /randoms", randoms, openapi.Tags("caching"))
+	app.Handle(mux, "GET /fresh", fresh, openapi.Tags("caching"))
+	app.Handle(mux, "GET /me", me, openapi.Summary("Who the bearer token is"))
+	app.Handle(mux, "POST /notes", addNote, openapi.Status(http.StatusCreated), openapi.Tags("notes"))
+	app.Handle(mux, "GET /notes", listNotes, openapi.Tags("notes"))
+	app.Handle(mux, "GET /timing", timingPage, openapi.Status(http.StatusOK), openapi.Summary("A page that shows the Server-Timing header"))
+	doc, err := openapi.New(c, openapi.Info{Title: "depend demo", Version: "1.0.0",
+		Description: "FastAPI's dependency caching examples, and notes in SQLite, served by depend."})
+	if err != nil {
+		return nil, err
+	}
+	spec, err := doc.Handler()
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /openapi.json", spec)
+	mux.Handle("GET /docs", openapi.Docs("/openapi.json", openapi.DocsOptions{Title: "depend demo"}))
 	h := c.Middleware(mux)
 	if o.ServerTiming {
 		h = depend.ServerTiming(h)
@@ -289,7 +306,7 @@ func beginTx(ctx context.Context, db *sql.DB, t *Trace) (*sql.Tx, func(error) er
 }
 
 func index() []string {
-	return []string{"GET /info", "GET /multi-info", "GET /randoms", "GET /fresh", "GET /me", "POST /notes", "GET /notes", "GET /timing"}
+	return []string{"GET /info", "GET /multi-info", "GET /randoms", "GET /fresh", "GET /me", "POST /notes", "GET /notes", "GET /timing", "GET /openapi.json", "GET /docs"}
 }
 
 func info(cfg *Config) *Config { return cfg }

@@ -274,7 +274,7 @@ func TestEveryRouteIsLoggedWithItsRequestID(t *testing.T) {
 	var routes []string
 	id := d.getJSON("/", &routes, "X-Request-Id", "abc")
 	assert.Equal(t, "abc", id, "a client's request id is kept")
-	assert.Len(t, routes, 8)
+	assert.Len(t, routes, 10)
 	assert.Equal(t, []string{"level=INFO msg=request request_id=abc method=GET path=/"}, d.log.lines("abc"))
 }
 

@@ -1,0 +1,266 @@
+package openapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/godepend/depend"
+	"github.com/godepend/depend/openapi"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create it")
+	assert.Equal(t, string(want), string(got), "the document changed; if that is intended, run go test ./openapi -update and review the diff")
+}
+
+type User struct {
+	Name  string   `json:"name"`
+	Roles []string `json:"roles,omitempty"`
+}
+
+type Note struct {
+	ID      int64             `json:"id"`
+	Text    string            `json:"text"`
+	Author  *User             `json:"author"`
+	Created time.Time         `json:"created"`
+	Replies []Note            `json:"replies,omitempty"`
+	Labels  map[string]string `json:"labels,omitempty"`
+}
+
+type Page struct {
+	Limit  int `query:"limit" default:"20" minimum:"1" maximum:"100" description:"How many notes"`
+	Offset int `query:"offset" default:"0" minimum:"0"`
+}
+
+type ListNotes struct {
+	Page
+	Sort []string `query:"sort" enum:"id,text"`
+}
+
+type NewNote struct {
+	Body struct {
+		Text string `json:"text" minLength:"1" maxLength:"280" pattern:"\\S"`
+		Pin  *bool  `json:"pin,omitempty"`
+	} `body:""`
+}
+
+type NoteID struct {
+	ID int64 `path:"id" minimum:"1"`
+}
+
+type Login struct {
+	Name     string `form:"name" minLength:"1"`
+	Password string `form:"password" minLength:"8"`
+}
+
+type Tenant struct {
+	ID string `header:"x-tenant" required:"true"`
+}
+
+func authenticate(r *http.Request) (*User, error) { return &User{Name: "ada"}, nil }
+
+func tenantOf(t Tenant) string { return t.ID }
+
+func listNotes(ListNotes, string) ([]Note, error) { return nil, nil }
+func addNote(NewNote, *User) (depend.Response[Note], error) {
+	return depend.Created("/notes/1", Note{}), nil
+}
+func getNote(NoteID) (*Note, error)                { return nil, nil }
+func deleteNote(NoteID, *User) error               { return nil }
+func login(Login) (string, error)                  { return "", nil }
+func files(w http.ResponseWriter, r *http.Request) {}
+func me(u *User) *User                             { return u }
+
+// notesApp is the application the golden document describes: query, path,
+// header, form and body inputs, inputs reached through a provider, a
+// group requirement that declares security and a 401, a Response with
+// Status, a handler with no value, and one that writes its own response.
+func notesApp(t *testing.T) *depend.Container {
+	c := depend.New()
+	require.NoError(t, c.Provide(authenticate, openapi.Security("bearer", openapi.Bearer()), openapi.Fails(401, "no or unknown bearer token")))
+	require.NoError(t, c.Provide(tenantOf))
+	require.NoError(t, c.Provide(depend.Input[ListNotes]()))
+	require.NoError(t, c.Provide(depend.Input[NewNote]()))
+	require.NoError(t, c.Provide(depend.Input[NoteID]()))
+	require.NoError(t, c.Provide(depend.Input[Login]()))
+	require.NoError(t, c.Provide(depend.Input[Tenant]()))
+	mux := http.NewServeMux()
+	c.Handle(mux, "GET /notes", listNotes, openapi.Tags("notes"))
+	c.Handle(mux, "POST /notes", addNote, openapi.Status(201), openapi.Tags("notes"), openapi.Summary("Add a note"))
+	c.Handle(mux, "GET /notes/{id}", getNote, openapi.Fails(404, "no such note"), openapi.Tags("notes"))
+	authed := c.Group(depend.Require[*User]())
+	authed.Handle(mux, "DELETE /notes/{id}", deleteNote, openapi.OperationID("removeNote"), openapi.Deprecated(), openapi.Description("Deletes a note. Use **archive** instead."))
+	authed.Handle(mux, "GET /me", me)
+	c.Handle(mux, "POST /login", login)
+	c.Handle(mux, "GET /files/{path...}", files, openapi.Status(200))
+	c.Handle(mux, "GET /{$}", func() string { return "home" })
+	return c
+}
+
+func encode(t *testing.T, doc *openapi.Document) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	require.NoError(t, enc.Encode(doc))
+	return b.Bytes()
+}
+
+func TestDocumentGolden(t *testing.T) {
+	doc, err := openapi.New(notesApp(t), openapi.Info{Title: "Notes", Version: "1.0.0"})
+	require.NoError(t, err)
+	golden(t, "notes.json", encode(t, doc))
+}
+
+func TestDocumentIsTheSameEachTime(t *testing.T) {
+	c := notesApp(t)
+	first, err := openapi.New(c, openapi.Info{Title: "Notes", Version: "1.0.0"})
+	require.NoError(t, err)
+	for range 5 {
+		again, err := openapi.New(c, openapi.Info{Title: "Notes", Version: "1.0.0"})
+		require.NoError(t, err)
+		require.Equal(t, string(encode(t, first)), string(encode(t, again)))
+	}
+}
+
+type TenantV2 struct {
+	ID     string `header:"x-tenant" required:"true"`
+	Region string `query:"region" enum:"eu,us"`
+}
+
+// TestChangingAProvidersInputsChangesEveryOperationThatReachesIt builds
+// the same routes twice, once with a provider reading Tenant and once
+// TenantV2, and compares each operation: those that reach the provider,
+// directly or through another provider, change, and only those.
+func TestChangingAProvidersInputsChangesEveryOperationThatReachesIt(t *testing.T) {
+	type scoped struct{ tenant string }
+	build := func(input depend.Provider, tenant any) map[string]json.RawMessage {
+		c := depend.New()
+		require.NoError(t, c.Provide(input))
+		require.NoError(t, c.Provide(tenant))
+		require.NoError(t, c.Provide(func(tenant string) scoped { return scoped{tenant} }))
+		mux := http.NewServeMux()
+		c.Handle(mux, "GET /direct", func(string) int { return 1 })
+		c.Handle(mux, "GET /indirect", func(scoped) int { return 1 })
+		c.Handle(mux, "GET /required", func() int { return 1 }, openapi.OperationID("required"))
+		c.Group(depend.Require[scoped]()).Handle(mux, "GET /grouped", func() int { return 1 })
+		c.Handle(mux, "GET /unrelated", func() int { return 1 })
+		doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+		require.NoError(t, err)
+		ops := map[string]json.RawMessage{}
+		for path, item := range doc.Paths {
+			b, err := json.Marshal(item["get"])
+			require.NoError(t, err)
+			ops[path] = b
+		}
+		return ops
+	}
+	v1 := build(depend.Input[Tenant](), func(t Tenant) string { return t.ID })
+	v2 := build(depend.Input[TenantV2](), func(t TenantV2) string { return t.ID })
+	require.Len(t, v1, 5)
+	for path, changed := range map[string]bool{"/direct": true, "/indirect": true, "/grouped": true, "/required": false, "/unrelated": false} {
+		if changed {
+			assert.NotEqual(t, string(v1[path]), string(v2[path]), path)
+			assert.Contains(t, string(v2[path]), `"name":"region"`, path)
+		} else {
+			assert.Equal(t, string(v1[path]), string(v2[path]), path)
+		}
+	}
+}
+
+func TestNewRefusesWhatItCannotDescribe(t *testing.T) {
+	type ID struct {
+		ID string `path:"id"`
+	}
+	tests := []struct {
+		name string
+		wire func(c *depend.Container, mux *http.ServeMux)
+		want string
+	}{
+		{"a pattern without a method", func(c *depend.Container, mux *http.ServeMux) {
+			c.Handle(mux, "/any", func() {})
+		}, `openapi:  /any (`},
+		{"a path input the pattern lacks", func(c *depend.Container, mux *http.ServeMux) {
+			c.Provide(depend.Input[ID]())
+			c.Handle(mux, "GET /items", func(ID) {})
+		}, `depend.Input[openapi_test.ID] reads the path parameter "id", which the pattern does not have`},
+		{"a route annotation on a provider", func(c *depend.Container, mux *http.ServeMux) {
+			c.Provide(func() *User { return nil }, openapi.Summary("me"))
+			c.Handle(mux, "GET /me", func(*User) {})
+		}, `openapi.summary annotates a route (pass it to Handle), but was given to Provide`},
+		{"a status out of range", func(c *depend.Container, mux *http.ServeMux) {
+			c.Handle(mux, "GET /a", func() {}, openapi.Status(99))
+			c.Handle(mux, "GET /b", func() {}, openapi.Fails(600, "x"))
+		}, `Status: status 99 is not an HTTP status`},
+		{"two schemes under one name", func(c *depend.Container, mux *http.ServeMux) {
+			c.Provide(func() *User { return nil }, openapi.Security("auth", openapi.Bearer()))
+			c.Provide(func() *Note { return nil }, openapi.Security("auth", openapi.APIKey("header", "X-Key")))
+			c.Handle(mux, "GET /a", func(*User) {})
+			c.Handle(mux, "GET /b", func(*Note) {})
+		}, `two security schemes are named "auth"`},
+		{"a scheme without a type", func(c *depend.Container, mux *http.ServeMux) {
+			c.Handle(mux, "GET /a", func() {}, openapi.Security("auth", openapi.SecurityScheme{}))
+		}, `name the scheme and give it a type`},
+		{"two operations with one id", func(c *depend.Container, mux *http.ServeMux) {
+			c.Handle(mux, "GET /a", func() {}, openapi.OperationID("same"))
+			c.Handle(mux, "GET /b", func() {}, openapi.OperationID("same"))
+		}, `OperationID "same" is already another operation's`},
+		{"two routes on one path and method", func(c *depend.Container, mux *http.ServeMux) {
+			c.Handle(mux, "GET /a/{x}", func() {})
+			c.Handle(http.NewServeMux(), "GET /a/{y}", func() {})
+		}, `another route already documents GET /a/{y}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := depend.New()
+			tt.wire(c, http.NewServeMux())
+			_, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+			require.Error(t, err)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+	t.Run("every problem at once", func(t *testing.T) {
+		c := depend.New()
+		mux := http.NewServeMux()
+		c.Handle(mux, "/a", func() {})
+		c.Handle(mux, "GET /b", func() {}, openapi.Status(700))
+		_, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+		assert.ErrorContains(t, err, "/a")
+		assert.ErrorContains(t, err, "status 700")
+	})
+	t.Run("no Container", func(t *testing.T) {
+		_, err := openapi.New(nil, openapi.Info{Title: "t", Version: "1"})
+		assert.ErrorContains(t, err, "openapi: New(nil, ...)")
+	})
+	t.Run("no title or version", func(t *testing.T) {
+		_, err := openapi.New(depend.New(), openapi.Info{Title: "t"})
+		assert.ErrorContains(t, err, "Info needs a Title and a Version")
+	})
+}
+
+func TestOtherToolsAnnotationsAreIgnored(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *User { return nil }, depend.Annotate("for another tool")))
+	c.Handle(http.NewServeMux(), "GET /me", me, depend.Annotate(42))
+	_, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	assert.NoError(t, err)
+}
+
