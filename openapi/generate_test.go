@@ -263,4 +263,3 @@ func TestOtherToolsAnnotationsAreIgnored(t *testing.T) {
 	_, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
 	assert.NoError(t, err)
 }
-

@@ -108,4 +108,3 @@ if (typeof SwaggerUIBundle === "function") {
 </body>
 </html>
 `))
-
