@@ -45,13 +45,13 @@ type Note struct {
 	Labels  map[string]string `json:"labels,omitempty"`
 }
 
-type Page struct {
+type PageQuery struct {
 	Limit  int `query:"limit" default:"20" minimum:"1" maximum:"100" description:"How many notes"`
 	Offset int `query:"offset" default:"0" minimum:"0"`
 }
 
 type ListNotes struct {
-	Page
+	PageQuery
 	Sort []string `query:"sort" enum:"id,text"`
 }
 
