@@ -111,6 +111,16 @@
 // [Container.Validate] reports. Given funcs, it draws only what they reach,
 // such as one handler's subgraph.
 //
+// # Routes and OpenAPI
+//
+// [Container.Handle] and [Group.Handle] register a handler with a [Mux]
+// (an [net/http.ServeMux], chi) and keep its method and pattern.
+// [Container.Routes] describes each [Route] with every provider it reaches,
+// and [Container.Nodes] each provider as a [Node], with the [InputField]s
+// of an Input and the values of the [Annotation]s given to it with
+// [Annotate]. Package [github.com/godepend/depend/openapi] builds an
+// OpenAPI 3.1 document from them, as FastAPI does from its dependencies.
+//
 // # Tracing
 //
 // [Container.Observe] registers a func that receives an [Event] for each
