@@ -71,8 +71,8 @@ func Fails(status int, description string) depend.Annotation {
 
 // Security returns an Annotation for Provide: the provider checks the
 // security scheme, registered in the document's components under name, and
-// every operation that reaches it requires it. It is safe for concurrent
-// use.
+// every operation that reaches it requires it. Given to Handle, it applies
+// to that route alone. It is safe for concurrent use.
 //
 //	c.Provide(authenticate, openapi.Security("bearer", openapi.Bearer()))
 func Security(name string, scheme SecurityScheme) depend.Annotation {
