@@ -518,9 +518,9 @@ func directFields(e embedded) (fields []jsonField, next []embedded) {
 		if name == "" {
 			f.name = sf.Name
 		}
-		omit := hasOption(opts, "omitempty") || hasOption(opts, "omitzero")
+		omit := hasOption(opts, "omitzero") || hasOption(opts, "omitempty") && emptiable(sf.Type)
 		f.required = !omit && !e.viaPtr || sf.Tag.Get("required") == "true"
-		f.quoted = hasOption(opts, "string") && quotable(ft.Kind())
+		f.quoted = hasOption(opts, "string") && quotable(ft)
 		fields = append(fields, f)
 	}
 	return fields, next
@@ -528,9 +528,26 @@ func directFields(e embedded) (fields []jsonField, next []embedded) {
 
 func hasOption(opts, o string) bool { return slices.Contains(strings.Split(opts, ","), o) }
 
-// quotable reports whether the ,string option applies to a kind.
-func quotable(k reflect.Kind) bool {
-	return k == reflect.Bool || k == reflect.String || isNumber(k)
+// quotable reports whether the ,string option applies to t, a field's
+// type or its pointee: encoding/json ignores it for other kinds, and for a
+// type that marshals itself.
+func quotable(t reflect.Type) bool {
+	k := t.Kind()
+	return (k == reflect.Bool || k == reflect.String || isNumber(k)) &&
+		!implements(t, marshalerType) && !implements(t, textMarshalerType)
+}
+
+// emptiable reports whether omitempty can omit a value of type t: a
+// struct, or an array of some length, is never empty to encoding/json, so
+// omitempty does not make such a field optional.
+func emptiable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct:
+		return false
+	case reflect.Array:
+		return t.Len() == 0
+	}
+	return true
 }
 
 func isNumber(k reflect.Kind) bool {

@@ -32,10 +32,14 @@ type (
 	rawJSON    struct{}
 	textual    struct{}
 	ptrTextual struct{}
+	jsonLevel  int
+	textLevel  int
 )
 
 func (rawJSON) MarshalJSON() ([]byte, error)     { return []byte(`1`), nil }
 func (textual) MarshalText() ([]byte, error)     { return []byte("t"), nil }
+func (jsonLevel) MarshalJSON() ([]byte, error)   { return []byte(`7`), nil }
+func (textLevel) MarshalText() ([]byte, error)   { return []byte("t"), nil }
 func (*ptrTextual) MarshalText() ([]byte, error) { return []byte("t"), nil }
 func (*ptrTextual) UnmarshalText(b []byte) error { return nil }
 func (*status) UnmarshalText(b []byte) error     { return nil } // a TextUnmarshaler of string kind
@@ -138,6 +142,12 @@ type Note struct {
 	Meta    json.RawMessage  `json:"meta"`
 	Struct  struct{ X bool } `json:"struct"`
 	Complex complex64
+	When    time.Time `json:"when,omitempty"` // a struct is never empty: still required
+	Pair    [2]int    `json:"pair,omitempty"`
+	None    [0]int    `json:"none,omitempty"`
+	Raw     jsonLevel `json:"raw,string"` // marshals itself: ,string is ignored
+	Textual textLevel `json:"textual,string"`
+	Flag    bool      `json:"flag,omitempty,string"`
 	hidden  int
 }
 
@@ -157,8 +167,14 @@ func TestOfStruct(t *testing.T) {
 		"BadName":{"type":"string"},
 		"attrs":{"type":"object","additionalProperties":{}},
 		"meta":{},
-		"struct":{"type":"object","properties":{"X":{"type":"boolean"}},"required":["X"]}},
-		"required":["id","due","tags","count","maybe","-","Untagged","BadName","attrs","meta","struct"]}}`
+		"struct":{"type":"object","properties":{"X":{"type":"boolean"}},"required":["X"]},
+		"when":{"type":"string","format":"date-time"},
+		"pair":{"type":"array","items":{"type":"integer","format":"int64"},"minItems":2,"maxItems":2},
+		"none":{"type":"array","items":{"type":"integer","format":"int64"},"minItems":0,"maxItems":0},
+		"raw":{},
+		"textual":{"type":"string"},
+		"flag":{"type":"string"}},
+		"required":["id","due","tags","count","maybe","-","Untagged","BadName","attrs","meta","struct","when","pair","raw","textual"]}}`
 	assert.JSONEq(t, want, jsonOf(t, g.components()))
 	_ = Note{}.hidden
 }
@@ -483,6 +499,25 @@ func TestParam(t *testing.T) {
 			g := newSchemas()
 			assert.JSONEq(t, c.want, jsonOf(t, g.param(c.typ, c.tag)))
 			assert.Empty(t, g.components())
+		})
+	}
+}
+
+// A bound keeps its tag's text when that is a JSON number, and is
+// rewritten when it is not (Go parses "+1", JSON does not).
+func TestBoundsText(t *testing.T) {
+	for _, c := range []struct {
+		typ  reflect.Type
+		tag  reflect.StructTag
+		want string
+	}{
+		{reflect.TypeFor[float64](), `maximum:"1.50" minimum:"1e2"`, `{"type":"number","format":"double","minimum":1e2,"maximum":1.50}`},
+		{reflect.TypeFor[int](), `minimum:"+1" enum:"+2,-0"`, `{"type":"integer","format":"int64","enum":[2,-0],"minimum":1}`},
+		{reflect.TypeFor[float32](), `exclusiveMaximum:".5"`, `{"type":"number","format":"float","exclusiveMaximum":0.5}`},
+		{reflect.TypeFor[uint64](), `maximum:"18446744073709551615"`, `{"type":"integer","format":"uint64","minimum":0,"maximum":18446744073709551615}`},
+	} {
+		t.Run(string(c.tag), func(t *testing.T) {
+			assert.Equal(t, c.want, jsonOf(t, newSchemas().field(c.typ, c.tag)))
 		})
 	}
 }
