@@ -497,7 +497,7 @@ func directFields(e embedded) (fields []jsonField, next []embedded) {
 			ft = ft.Elem()
 		}
 		if !sf.IsExported() && !(sf.Anonymous && ft.Kind() == reflect.Struct) {
-			continue // an unexported embedded struct still promotes its exported fields
+			continue // an unexported embedded struct still counts: its exported fields are promoted, or it is named
 		}
 		tag := sf.Tag.Get("json")
 		if tag == "-" {
@@ -509,9 +509,6 @@ func directFields(e embedded) (fields []jsonField, next []embedded) {
 		}
 		if name == "" && sf.Anonymous && ft.Kind() == reflect.Struct {
 			next = append(next, embedded{t: ft, index: index, viaPtr: e.viaPtr || sf.Type.Kind() == reflect.Pointer})
-			continue
-		}
-		if !sf.IsExported() {
 			continue
 		}
 		f := jsonField{name: name, index: index, typ: sf.Type, tag: sf.Tag, tagged: name != ""}

@@ -222,6 +222,21 @@ type (
 		Named Inner  `json:"named"`
 		In    string // shallower than Inner.In: wins
 	}
+	//lint:ignore U1000 embedded unexported and not a struct: encoding/json skips it, as must the schema
+	myInt    int
+	MyInt    int
+	inner    struct{ A int }
+	NamedHid struct {
+		inner `json:"x"` // unexported, yet written: it is named
+		*MyInt
+		//lint:ignore U1000 as the type
+		myInt
+		B int
+	}
+	SelfEmbed struct {
+		*SelfEmbed
+		V int
+	}
 	twice  struct{ Z int }
 	TwiceA struct{ twice }
 	TwiceB struct{ twice }
@@ -241,6 +256,8 @@ func TestOfEmbedded(t *testing.T) {
 	}{
 		{"promotion and conflicts", Holder{Opt: &Opt{}}, "a E A c P named In | a E A c named In"},
 		{"same type twice at one depth", Twice{}, " | "},
+		{"unexported embedded", NamedHid{}, "x MyInt B | x MyInt B"},
+		{"embedding itself", SelfEmbed{}, "V | V"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g := newSchemas()
