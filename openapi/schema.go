@@ -65,7 +65,8 @@ type Schema struct {
 // It is plain data, like Schema.
 type Properties []Property
 
-// Property is one named property of an object.
+// Property is one named property of an object. It is plain data, like
+// Schema.
 type Property struct {
 	Name   string
 	Schema *Schema
@@ -125,6 +126,14 @@ const refPrefix = "#/components/schemas/"
 // suffix in the order of first use. Because a later type can qualify the
 // name of an earlier one, the $ref schemas handed out are rewritten in
 // place: marshal them after the last call, and do not copy them.
+//
+// Limits: a field encoding/json cannot encode is left out of its struct's
+// schema (encoding the struct fails at run time anyway); a MarshalJSON or
+// MarshalText method on the pointer counts, though encoding/json calls it
+// only on an addressable value; a json.Marshaler is {}, since nothing
+// says what it writes; an integer map key is not constrained to digits;
+// and the constraint tags of any struct's fields are written, though
+// depend.Input checks only those of a body's own fields.
 type schemas struct {
 	comps  map[reflect.Type]*component
 	groups map[string][]*component // by unqualified name, in order of first use
@@ -138,6 +147,7 @@ type component struct {
 	refs   []*Schema // the $refs to it handed out, rewritten when name changes
 }
 
+// newSchemas returns an empty schemas, which has met no type yet.
 func newSchemas() *schemas {
 	return &schemas{comps: map[reflect.Type]*component{}, groups: map[string][]*component{}}
 }
@@ -178,7 +188,7 @@ func (g *schemas) of(t reflect.Type) *Schema {
 // parse is skipped. It returns nil where of does.
 func (g *schemas) field(t reflect.Type, tag reflect.StructTag) *Schema {
 	s := g.of(t)
-	if s != nil {
+	if s != nil && t != nil {
 		constrain(s, t, tag, inBody)
 	}
 	return s
@@ -191,6 +201,9 @@ func (g *schemas) field(t reflect.Type, tag reflect.StructTag) *Schema {
 // pointer is an optional value (not a nullable one) and a slice is a
 // repeated one. It returns nil for a type that cannot be a parameter.
 func (g *schemas) param(t reflect.Type, tag reflect.StructTag) *Schema {
+	if t == nil {
+		return nil
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}

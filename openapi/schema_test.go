@@ -483,6 +483,7 @@ func TestFieldOfBody(t *testing.T) {
 		{"NaN skipped", reflect.TypeFor[float64](), `default:"NaN" maximum:"Inf"`, `{"type":"number","format":"double"}`},
 		{"time default", reflect.TypeFor[time.Time](), `default:"2006-01-02T15:04:05Z"`, `{"type":"string","format":"date-time","default":"2006-01-02T15:04:05Z"}`},
 		{"bad bool default", reflect.TypeFor[bool](), `default:"yes"`, `{"type":"boolean"}`},
+		{"nil type", nil, `default:"1" minimum:"1"`, `{}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			assert.JSONEq(t, c.want, jsonOf(t, newSchemas().field(c.typ, c.tag)))
@@ -511,6 +512,7 @@ func TestParam(t *testing.T) {
 		{"not a parameter: struct", reflect.TypeFor[Note](), ``, `null`},
 		{"not a parameter: any", reflect.TypeFor[any](), ``, `null`},
 		{"not a parameter: slice of pointers", reflect.TypeFor[[]*int](), ``, `null`},
+		{"not a parameter: nil", nil, `default:"1"`, `null`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g := newSchemas()
@@ -536,5 +538,39 @@ func TestBoundsText(t *testing.T) {
 		t.Run(string(c.tag), func(t *testing.T) {
 			assert.Equal(t, c.want, jsonOf(t, newSchemas().field(c.typ, c.tag)))
 		})
+	}
+}
+
+// No tag, however wrong for its type, panics or makes a schema that does
+// not marshal.
+func TestTagsNeverPanic(t *testing.T) {
+	types := []reflect.Type{
+		nil, reflect.TypeFor[int8](), reflect.TypeFor[uint](), reflect.TypeFor[float32](), reflect.TypeFor[string](),
+		reflect.TypeFor[bool](), reflect.TypeFor[time.Duration](), reflect.TypeFor[time.Time](), reflect.TypeFor[[]byte](),
+		reflect.TypeFor[*[]*int](), reflect.TypeFor[[]status](), reflect.TypeFor[Names](), reflect.TypeFor[*Note](),
+		reflect.TypeFor[map[string]int](), reflect.TypeFor[any](), reflect.TypeFor[net.IP](), reflect.TypeFor[[3]string](),
+	}
+	tags := []reflect.StructTag{
+		`minimum:"x" maximum:"" exclusiveMinimum:"1e999" exclusiveMaximum:"0x10"`,
+		`minLength:"99999999999999999999" maxLength:"-3"`,
+		`pattern:"[" enum:"" default:""`,
+		`enum:",,," default:",x,"`,
+		`default:"NaN" enum:"Inf,-Inf"`,
+		`minimum:"-1" maximum:"+1" exclusiveMaximum:".5" enum:"1,2" default:"1,2" pattern:"a" minLength:"1"`,
+	}
+	for _, typ := range types {
+		for _, tag := range tags {
+			name := "nil"
+			if typ != nil {
+				name = typ.String()
+			}
+			t.Run(name+" "+string(tag), func(t *testing.T) {
+				g := newSchemas()
+				for _, s := range []*Schema{g.field(typ, tag), g.param(typ, tag)} {
+					_, err := json.Marshal(s)
+					require.NoError(t, err)
+				}
+			})
+		}
 	}
 }
