@@ -340,6 +340,13 @@ func TestComponentNames(t *testing.T) {
 			nil}, // checked below, by prefix: they bring parse's types along
 		{"arguments of two packages", []reflect.Type{reflect.TypeFor[Page[URL]](), reflect.TypeFor[Page[url.URL]]()},
 			[]string{"Userinfo", "openapi.Page-openapi.URL", "openapi.Page-url.URL", "openapi.URL", "url.URL"}},
+		{"odd type arguments", []reflect.Type{
+			reflect.TypeFor[Page[struct {
+				A int `json:"a,omitempty"`
+			}]](),
+			reflect.TypeFor[Pair[*url.URL, map[string][]func(...int) chan<- Note]](),
+			reflect.TypeFor[Page[Pair[int, Page[url.URL]]]](),
+		}, []string{"Page-Pair-int-Page-URL", "Page-URL", "Page-struct-A-int-json-a-omitempty", "Pair-URL-map-string-func-int-chan-Note", "Pair-int-Page-URL", "URL", "Userinfo"}},
 		{"equal once sanitized", []reflect.Type{reflect.TypeFor[Page[Note]](), reflect.TypeFor[Page[[]Note]]()}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
