@@ -65,7 +65,8 @@ type Schema struct {
 // It is plain data, like Schema.
 type Properties []Property
 
-// Property is one named property of an object.
+// Property is one named property of an object. It is plain data, like
+// Schema.
 type Property struct {
 	Name   string
 	Schema *Schema
@@ -125,6 +126,14 @@ const refPrefix = "#/components/schemas/"
 // suffix in the order of first use. Because a later type can qualify the
 // name of an earlier one, the $ref schemas handed out are rewritten in
 // place: marshal them after the last call, and do not copy them.
+//
+// Limits: a field encoding/json cannot encode is left out of its struct's
+// schema (encoding the struct fails at run time anyway); a MarshalJSON or
+// MarshalText method on the pointer counts, though encoding/json calls it
+// only on an addressable value; a json.Marshaler is {}, since nothing
+// says what it writes; an integer map key is not constrained to digits;
+// and the constraint tags of any struct's fields are written, though
+// depend.Input checks only those of a body's own fields.
 type schemas struct {
 	comps  map[reflect.Type]*component
 	groups map[string][]*component // by unqualified name, in order of first use
@@ -138,6 +147,7 @@ type component struct {
 	refs   []*Schema // the $refs to it handed out, rewritten when name changes
 }
 
+// newSchemas returns an empty schemas, which has met no type yet.
 func newSchemas() *schemas {
 	return &schemas{comps: map[reflect.Type]*component{}, groups: map[string][]*component{}}
 }
@@ -178,7 +188,7 @@ func (g *schemas) of(t reflect.Type) *Schema {
 // parse is skipped. It returns nil where of does.
 func (g *schemas) field(t reflect.Type, tag reflect.StructTag) *Schema {
 	s := g.of(t)
-	if s != nil {
+	if s != nil && t != nil {
 		constrain(s, t, tag, inBody)
 	}
 	return s
@@ -191,6 +201,9 @@ func (g *schemas) field(t reflect.Type, tag reflect.StructTag) *Schema {
 // pointer is an optional value (not a nullable one) and a slice is a
 // repeated one. It returns nil for a type that cannot be a parameter.
 func (g *schemas) param(t reflect.Type, tag reflect.StructTag) *Schema {
+	if t == nil {
+		return nil
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -497,7 +510,7 @@ func directFields(e embedded) (fields []jsonField, next []embedded) {
 			ft = ft.Elem()
 		}
 		if !sf.IsExported() && !(sf.Anonymous && ft.Kind() == reflect.Struct) {
-			continue // an unexported embedded struct still promotes its exported fields
+			continue // an unexported embedded struct still counts: its exported fields are promoted, or it is named
 		}
 		tag := sf.Tag.Get("json")
 		if tag == "-" {
@@ -511,16 +524,13 @@ func directFields(e embedded) (fields []jsonField, next []embedded) {
 			next = append(next, embedded{t: ft, index: index, viaPtr: e.viaPtr || sf.Type.Kind() == reflect.Pointer})
 			continue
 		}
-		if !sf.IsExported() {
-			continue
-		}
 		f := jsonField{name: name, index: index, typ: sf.Type, tag: sf.Tag, tagged: name != ""}
 		if name == "" {
 			f.name = sf.Name
 		}
-		omit := hasOption(opts, "omitempty") || hasOption(opts, "omitzero")
+		omit := hasOption(opts, "omitzero") || hasOption(opts, "omitempty") && emptiable(sf.Type)
 		f.required = !omit && !e.viaPtr || sf.Tag.Get("required") == "true"
-		f.quoted = hasOption(opts, "string") && quotable(ft.Kind())
+		f.quoted = hasOption(opts, "string") && quotable(ft)
 		fields = append(fields, f)
 	}
 	return fields, next
@@ -528,9 +538,26 @@ func directFields(e embedded) (fields []jsonField, next []embedded) {
 
 func hasOption(opts, o string) bool { return slices.Contains(strings.Split(opts, ","), o) }
 
-// quotable reports whether the ,string option applies to a kind.
-func quotable(k reflect.Kind) bool {
-	return k == reflect.Bool || k == reflect.String || isNumber(k)
+// quotable reports whether the ,string option applies to t, a field's
+// type or its pointee: encoding/json ignores it for other kinds, and for a
+// type that marshals itself.
+func quotable(t reflect.Type) bool {
+	k := t.Kind()
+	return (k == reflect.Bool || k == reflect.String || isNumber(k)) &&
+		!implements(t, marshalerType) && !implements(t, textMarshalerType)
+}
+
+// emptiable reports whether omitempty can omit a value of type t: a
+// struct, or an array of some length, is never empty to encoding/json, so
+// omitempty does not make such a field optional.
+func emptiable(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct:
+		return false
+	case reflect.Array:
+		return t.Len() == 0
+	}
+	return true
 }
 
 func isNumber(k reflect.Kind) bool {
