@@ -96,7 +96,9 @@ func (g *generator) route(r depend.Route) error {
 	if err := g.identify(op, r, n); err != nil {
 		return err
 	}
-	g.respond(op, r, n, in)
+	if err := g.respond(op, r, n, in); err != nil {
+		return err
+	}
 	if g.doc.Paths[path] == nil {
 		g.doc.Paths[path] = PathItem{}
 	}
@@ -251,11 +253,21 @@ func (g *generator) inputs(reach []depend.Node, names []string) (inputs, error) 
 			in.bound = true
 			switch f.In {
 			case "body":
-				in.body = &RequestBody{Required: true, Content: map[string]MediaType{
-					"application/json": {Schema: g.schemas.field(f.Field.Type, f.Field.Tag)},
-				}}
+				t := f.Field.Type
+				for t.Kind() == reflect.Pointer {
+					t = t.Elem() // a null body is a missing one, refused
+				}
+				s := g.schemas.field(t, f.Field.Tag)
+				if s == nil {
+					errs = append(errs, fmt.Errorf("%s: the body's type %v cannot be decoded from JSON", node.Name, f.Field.Type))
+					continue
+				}
+				in.body = &RequestBody{Required: true, Content: map[string]MediaType{"application/json": {Schema: s}}}
 			case "form":
-				form = g.formField(form, f)
+				var err error
+				if form, err = g.formField(form, f); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", node.Name, err))
+				}
 			case "path":
 				if !slices.Contains(names, f.Name) {
 					errs = append(errs, fmt.Errorf("%s reads the path parameter %q, which the pattern does not have", node.Name, f.Name))
@@ -264,7 +276,10 @@ func (g *generator) inputs(reach []depend.Node, names []string) (inputs, error) 
 				f.Required = true // a path always has its parameters
 				fallthrough
 			default:
-				in.params = g.param(in.params, f)
+				var err error
+				if in.params, err = g.param(in.params, f); err != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", node.Name, err))
+				}
 			}
 		}
 	}
@@ -281,7 +296,7 @@ func (g *generator) inputs(reach []depend.Node, names []string) (inputs, error) 
 
 // param adds f to params, or merges it with the parameter of the same place
 // and name: the first schema stays, and required wins.
-func (g *generator) param(params []*Parameter, f depend.InputField) []*Parameter {
+func (g *generator) param(params []*Parameter, f depend.InputField) ([]*Parameter, error) {
 	name := f.Name
 	if f.In == "header" {
 		name = http.CanonicalHeaderKey(name)
@@ -289,31 +304,43 @@ func (g *generator) param(params []*Parameter, f depend.InputField) []*Parameter
 	for _, p := range params {
 		if p.In == f.In && p.Name == name {
 			p.Required = p.Required || f.Required
-			return params
+			return params, nil
 		}
 	}
-	return append(params, &Parameter{
-		Name: name, In: f.In, Required: f.Required,
-		Description: f.Field.Tag.Get("description"),
-		Schema:      g.schemas.param(f.Field.Type, f.Field.Tag),
-	})
+	s, err := g.text(f)
+	if err != nil {
+		return params, err
+	}
+	return append(params, &Parameter{Name: name, In: f.In, Required: f.Required, Description: f.Field.Tag.Get("description"), Schema: s}), nil
+}
+
+// text returns the schema of an input that the request carries as text.
+func (g *generator) text(f depend.InputField) (*Schema, error) {
+	s := g.schemas.param(f.Field.Type, f.Field.Tag)
+	if s == nil {
+		return nil, fmt.Errorf("field %s: %v cannot be described as a %s parameter", f.Field.Name, f.Field.Type, f.In)
+	}
+	return s, nil
 }
 
 // formField adds f to the schema of a form body.
-func (g *generator) formField(form *Schema, f depend.InputField) *Schema {
+func (g *generator) formField(form *Schema, f depend.InputField) (*Schema, error) {
 	if form == nil {
 		form = &Schema{Type: "object"}
 	}
 	if form.Properties.Get(f.Name) != nil {
-		return form
+		return form, nil
 	}
-	s := g.schemas.param(f.Field.Type, f.Field.Tag)
+	s, err := g.text(f)
+	if err != nil {
+		return form, err
+	}
 	s.Description = f.Field.Tag.Get("description")
 	form.Properties = append(form.Properties, Property{Name: f.Name, Schema: s})
 	if f.Required {
 		form.Required = append(form.Required, f.Name)
 	}
-	return form
+	return form, nil
 }
 
 // identify sets the operation's id, summary, description and tags. An id
@@ -394,7 +421,7 @@ func pathID(method, pattern string) string {
 
 // respond adds the success response, 422 (and 413 and 415 for a body) when
 // the route has inputs, the declared failures, and the security.
-func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) {
+func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) error {
 	ok := &Response{}
 	code := "default"
 	if st := cmp.Or(n.status, r.Status); st != 0 {
@@ -403,7 +430,11 @@ func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) {
 		ok.Description = "Success, with a status that the handler chooses"
 	}
 	if r.Body != nil && code != "204" && code != "304" {
-		ok.Content = map[string]MediaType{"application/json": {Schema: g.schemas.of(r.Body)}}
+		s := g.schemas.of(r.Body)
+		if s == nil {
+			return fmt.Errorf("the handler's result %v cannot be encoded as JSON", r.Body)
+		}
+		ok.Content = map[string]MediaType{"application/json": {Schema: s}}
 	}
 	op.Responses[code] = ok
 	if in.bound {
@@ -423,6 +454,7 @@ func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) {
 		}
 		op.Security = []map[string][]string{req}
 	}
+	return nil
 }
 
 // problem adds an error response written as depend.Problem.

@@ -223,6 +223,9 @@ func TestNewRefusesWhatItCannotDescribe(t *testing.T) {
 			c.Handle(mux, "GET /a", func() {}, openapi.OperationID("same"))
 			c.Handle(mux, "GET /b", func() {}, openapi.OperationID("same"))
 		}, `OperationID "same" is already another operation's`},
+		{"a result JSON cannot encode", func(c *depend.Container, mux *http.ServeMux) {
+			c.Handle(mux, "GET /c", func() chan int { return nil })
+		}, `the handler's result chan int cannot be encoded as JSON`},
 		{"two routes on one path and method", func(c *depend.Container, mux *http.ServeMux) {
 			c.Handle(mux, "GET /a/{x}", func() {})
 			c.Handle(http.NewServeMux(), "GET /a/{y}", func() {})
@@ -262,4 +265,23 @@ func TestOtherToolsAnnotationsAreIgnored(t *testing.T) {
 	c.Handle(http.NewServeMux(), "GET /me", me, depend.Annotate(42))
 	_, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
 	assert.NoError(t, err)
+}
+
+type PointerBody struct {
+	Body *struct {
+		Text string `json:"text"`
+	} `body:""`
+}
+
+// TestAPointerBodyIsNotNullable: depend refuses a null body as a missing
+// one, so the document must not allow null.
+func TestAPointerBodyIsNotNullable(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[PointerBody]()))
+	c.Handle(http.NewServeMux(), "POST /p", func(PointerBody) {})
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	require.NoError(t, err)
+	b, err := json.Marshal(doc.Paths["/p"]["post"].RequestBody)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"required":true,"content":{"application/json":{"schema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]}}}}`, string(b))
 }

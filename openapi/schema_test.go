@@ -27,7 +27,7 @@ func jsonOf(t *testing.T, v any) string {
 }
 
 type (
-	status     string
+	textStatus     string
 	level      int
 	rawJSON    struct{}
 	textual    struct{}
@@ -42,7 +42,7 @@ func (jsonLevel) MarshalJSON() ([]byte, error)   { return []byte(`7`), nil }
 func (textLevel) MarshalText() ([]byte, error)   { return []byte("t"), nil }
 func (*ptrTextual) MarshalText() ([]byte, error) { return []byte("t"), nil }
 func (*ptrTextual) UnmarshalText(b []byte) error { return nil }
-func (*status) UnmarshalText(b []byte) error     { return nil } // a TextUnmarshaler of string kind
+func (*textStatus) UnmarshalText(b []byte) error     { return nil } // a TextUnmarshaler of string kind
 
 func TestOfScalars(t *testing.T) {
 	for _, c := range []struct {
@@ -511,7 +511,7 @@ func TestParam(t *testing.T) {
 		{"bad duration default", reflect.TypeFor[time.Duration](), `default:"soon"`, `{"type":"string","examples":["1.5s","300ms"]}`},
 		{"time", reflect.TypeFor[*time.Time](), ``, `{"type":"string","format":"date-time"}`},
 		{"TextUnmarshaler", reflect.TypeFor[ptrTextual](), `default:"x"`, `{"type":"string","default":"x"}`},
-		{"TextUnmarshaler of string kind", reflect.TypeFor[status](), `enum:"on,off" pattern:"o"`, `{"type":"string","enum":["on","off"],"pattern":"o"}`},
+		{"TextUnmarshaler of string kind", reflect.TypeFor[textStatus](), `enum:"on,off" pattern:"o"`, `{"type":"string","enum":["on","off"],"pattern":"o"}`},
 		{"slice", reflect.TypeFor[[]uint16](), `minLength:"1" maxLength:"4" maximum:"9" default:"1,2"`, `{"type":"array","items":{"type":"integer","format":"uint16","minimum":0,"maximum":9},"minItems":1,"maxItems":4,"default":[1,2]}`},
 		{"slice of durations", reflect.TypeFor[[]time.Duration](), `default:"1s,2m"`, `{"type":"array","items":{"type":"string","examples":["1.5s","300ms"]},"default":["1s","2m"]}`},
 		{"string", reflect.TypeFor[string](), `minLength:"2" pattern:"^a"`, `{"type":"string","minLength":2,"pattern":"^a"}`},
@@ -554,7 +554,7 @@ func TestTagsNeverPanic(t *testing.T) {
 	types := []reflect.Type{
 		nil, reflect.TypeFor[int8](), reflect.TypeFor[uint](), reflect.TypeFor[float32](), reflect.TypeFor[string](),
 		reflect.TypeFor[bool](), reflect.TypeFor[time.Duration](), reflect.TypeFor[time.Time](), reflect.TypeFor[[]byte](),
-		reflect.TypeFor[*[]*int](), reflect.TypeFor[[]status](), reflect.TypeFor[Names](), reflect.TypeFor[*Note](),
+		reflect.TypeFor[*[]*int](), reflect.TypeFor[[]textStatus](), reflect.TypeFor[Names](), reflect.TypeFor[*Note](),
 		reflect.TypeFor[map[string]int](), reflect.TypeFor[any](), reflect.TypeFor[net.IP](), reflect.TypeFor[[3]string](),
 	}
 	tags := []reflect.StructTag{
