@@ -27,7 +27,7 @@ func jsonOf(t *testing.T, v any) string {
 }
 
 type (
-	textStatus     string
+	textStatus string
 	level      int
 	rawJSON    struct{}
 	textual    struct{}
@@ -42,7 +42,7 @@ func (jsonLevel) MarshalJSON() ([]byte, error)   { return []byte(`7`), nil }
 func (textLevel) MarshalText() ([]byte, error)   { return []byte("t"), nil }
 func (*ptrTextual) MarshalText() ([]byte, error) { return []byte("t"), nil }
 func (*ptrTextual) UnmarshalText(b []byte) error { return nil }
-func (*textStatus) UnmarshalText(b []byte) error     { return nil } // a TextUnmarshaler of string kind
+func (*textStatus) UnmarshalText(b []byte) error { return nil } // a TextUnmarshaler of string kind
 
 func TestOfScalars(t *testing.T) {
 	for _, c := range []struct {
