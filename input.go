@@ -45,12 +45,15 @@ import (
 // encoding/json into the field's type; the body field's own tags check a
 // body that is a slice or a string, and the fields of a struct body (those
 // of structs it embeds included, not those of nested structs) are checked
-// with the same constraint tags, named by their json names. A null body is
-// a missing one, and data after the JSON value is malformed.
+// with the same constraint tags, named by their json names (a default tag
+// is refused there: a missing field of a JSON body is its zero value). A
+// null body is a missing one, and data after the JSON value is malformed.
 //
 // Field types: string, bool, every int, uint and float, time.Time (RFC
 // 3339), time.Duration, any encoding.TextUnmarshaler, a slice of these for
-// a repeated input, and a pointer to one for an optional input. A field is
+// a list (a repeated query or form input; comma-separated values in a
+// header, a path or a cookie, as OpenAPI's simple style sends them), and a
+// pointer to one for an optional input. A field is
 // required unless it is a pointer or a slice, or has a default:"..." tag;
 // required:"true" makes any field required.
 //
@@ -199,6 +202,7 @@ type inputField struct {
 	def      []string // the default, already checked to parse
 	conv     *converter
 	echo     bool // the value may be echoed in a FieldError
+	list     bool // a slice read from a header, path or cookie: comma-separated values
 }
 
 // bodyField is the field that takes the JSON body, with the checks of the
@@ -303,7 +307,8 @@ func compileField(f reflect.StructField, in, name string) (inputField, error) {
 	if err != nil {
 		return inputField{}, err
 	}
-	field := inputField{index: f.Index, in: in, name: name, loc: in + "." + name, conv: conv, echo: in == "query" || in == "path"}
+	field := inputField{index: f.Index, in: in, name: name, loc: in + "." + name, conv: conv, echo: in == "query" || in == "path",
+		list: conv.slice && (in == "header" || in == "path" || in == "cookie")}
 	if def, ok := f.Tag.Lookup("default"); ok {
 		field.def = []string{def}
 		switch {
@@ -343,6 +348,9 @@ func compileBody(f reflect.StructField) (*bodyField, error) {
 	for _, sf := range fields {
 		if !sf.IsExported() {
 			continue
+		}
+		if _, ok := sf.Tag.Lookup("default"); ok {
+			return nil, fmt.Errorf("body field %s: default applies to query, path, header, cookie and form inputs; a JSON body's missing field is its zero value, so drop the tag or set the value in Validate: %w", sf.Name, ErrBadProvider)
 		}
 		cons, err := compileConstraints(sf.Type, sf.Tag)
 		if err != nil {
@@ -394,6 +402,9 @@ func (p *inputPlan) bind(v reflect.Value, r *http.Request, o *HTTPOptions) error
 			}
 			raw = r.PostForm[f.name]
 		}
+		if f.list {
+			raw = splitList(raw)
+		}
 		if fe, ok := f.set(v, raw); !ok {
 			errs = append(errs, fe)
 		}
@@ -412,6 +423,21 @@ func (p *inputPlan) bind(v reflect.Value, r *http.Request, o *HTTPOptions) error
 		return &InputError{Errors: errs}
 	}
 	return nil
+}
+
+// splitList splits comma-separated values, as OpenAPI's simple style
+// sends an array and as RFC 9110 allows a list header to be written; the
+// blanks around items, and empty items, are dropped.
+func splitList(raw []string) []string {
+	var out []string
+	for _, s := range raw {
+		for item := range strings.SplitSeq(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
 }
 
 // validateError is what a failed Validate method answers: its own

@@ -903,3 +903,34 @@ func TestInputEmptySliceDefault(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, in.Tags)
 }
+
+type inLists struct {
+	IDs   []int    `header:"X-Ids"`
+	Tags  []string `path:"tags"`
+	Flags []string `cookie:"flags"`
+}
+
+// TestInputListsInHeadersPathsAndCookiesAreCommaSeparated: OpenAPI's
+// simple style sends an array as a,b, and RFC 9110 makes a list header's
+// comma-separated values the same as separate lines; both are bound.
+func TestInputListsInHeadersPathsAndCookiesAreCommaSeparated(t *testing.T) {
+	req := httptest.NewRequest("GET", "/items/red,%20blue", nil)
+	req.Header.Add("X-Ids", "1, 2")
+	req.Header.Add("X-Ids", "3")
+	req.AddCookie(&http.Cookie{Name: "flags", Value: "a,b"})
+	rec := bindIn[inLists](t, depend.New(), "GET /items/{tags}", req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.JSONEq(t, `{"IDs":[1,2,3],"Tags":["red","blue"],"Flags":["a","b"]}`, rec.Body.String())
+}
+
+type inBodyDefault struct {
+	Body struct {
+		Priority int `json:"priority" default:"3"`
+	} `body:""`
+}
+
+func TestInputRefusesADefaultInsideABody(t *testing.T) {
+	err := depend.New().Provide(depend.Input[inBodyDefault]())
+	require.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.ErrorContains(t, err, "body field Priority: default applies to query, path, header, cookie and form inputs; a JSON body's missing field is its zero value")
+}
