@@ -392,7 +392,8 @@ func pathID(method, pattern string) string {
 	return id
 }
 
-// respond adds the success response, 422 (and 413 and 415 for a body) when
+// respond adds the success response (a body of any type for a handler
+// that writes its own), 422 (and 413 and 415 for a body) when
 // the route has inputs, the declared failures, and the security.
 func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) {
 	ok := &Response{}
@@ -402,8 +403,14 @@ func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) {
 	} else {
 		ok.Description = "Success, with a status that the handler chooses"
 	}
-	if r.Body != nil && code != "204" && code != "304" {
+	switch {
+	case code == "204" || code == "304":
+	case r.Body != nil:
 		ok.Content = map[string]MediaType{"application/json": {Schema: g.schemas.of(r.Body)}}
+	case r.Status == 0:
+		// The handler writes the response itself (it takes the
+		// ResponseWriter or the Scope), so its body may be of any type.
+		ok.Content = map[string]MediaType{"*/*": {}}
 	}
 	op.Responses[code] = ok
 	if in.bound {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -351,9 +352,27 @@ func (c call) exchange(t *testing.T, d *demo) (*http.Response, []byte) {
 	return res, b
 }
 
-// checkResponse validates the response to c against the document.
+// checkResponse validates the response to c against the document, and
+// checks that the document lists the media type of a response with a body:
+// the validator passes a body of a type the document does not mention.
 func (s *spec) checkResponse(t *testing.T, d *demo, c call, res *http.Response, body []byte) {
 	t.Helper()
+	op := s.doc.op(c.method, c.path)
+	require.NotNil(t, op, "%s %s", c.method, c.path)
+	documented, ok := op.Responses[strconv.Itoa(res.StatusCode)]
+	if !ok {
+		documented, ok = op.Responses["default"]
+	}
+	require.True(t, ok, "the status %d of %s %s is not documented", res.StatusCode, c.method, c.path)
+	if len(body) > 0 {
+		media, _, err := mime.ParseMediaType(res.Header.Get("Content-Type"))
+		require.NoError(t, err)
+		typ, _, _ := strings.Cut(media, "/")
+		assert.True(t, slices.ContainsFunc(slices.Collect(maps.Keys(documented.Content)), func(m string) bool {
+			return m == media || m == typ+"/*" || m == "*/*"
+		}), "%s %s answers %d with %s, which the document does not list: %v",
+			c.method, c.path, res.StatusCode, media, slices.Collect(maps.Keys(documented.Content)))
+	}
 	req := c.request(t, d.url)
 	kept := *res
 	kept.Body = io.NopCloser(bytes.NewReader(body))
