@@ -334,7 +334,7 @@ func (c call) request(t *testing.T, base string) *http.Request {
 	r, err := http.NewRequest(c.method, u, body)
 	require.NoError(t, err)
 	r.Header = c.header.Clone()
-	if c.body != nil {
+	if c.body != nil && r.Header.Get("Content-Type") == "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	return r
@@ -749,6 +749,19 @@ func TestOpenAPIRoundTrip(t *testing.T) {
 					}
 					s.checkResponse(t, d, valid, res, body)
 				})
+
+				if op.RequestBody != nil {
+					t.Run("a body of another media type", func(t *testing.T) {
+						c := valid.clone()
+						c.header.Set("Content-Type", "text/plain")
+						ok, errs := s.v.ValidateHttpRequest(c.request(t, d.url))
+						assert.False(t, ok, "the validator takes a text/plain body")
+						assert.True(t, slices.ContainsFunc(errs, func(e *verrors.ValidationError) bool { return e.ValidationType == "requestBody" }), describe(errs))
+						res, body := c.exchange(t, d)
+						assert.Equal(t, http.StatusUnsupportedMediaType, res.StatusCode, "%s", body)
+						s.checkResponse(t, d, c, res, body)
+					})
+				}
 
 				if len(op.Security) > 0 {
 					t.Run("without credentials", func(t *testing.T) {
