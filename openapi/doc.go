@@ -24,7 +24,9 @@
 //     form fields (application/x-www-form-urlencoded);
 //   - the success response: the handler's result type, 200 for a value and
 //     204 for none; [Status] sets it where the handler decides it at run
-//     time, as a [depend.Response] does;
+//     time, as a [depend.Response] does. A handler that writes the response
+//     itself (it takes the http.ResponseWriter or the *depend.Scope and
+//     returns no value) documents a body of any media type, */*;
 //   - 422 with the [depend.Problem] schema when the route has inputs, and
 //     the responses that [Fails] declares, on the route or on any provider
 //     it reaches;

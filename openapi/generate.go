@@ -419,7 +419,8 @@ func pathID(method, pattern string) string {
 	return id
 }
 
-// respond adds the success response, 422 (and 413 and 415 for a body) when
+// respond adds the success response (a body of any type for a handler
+// that writes its own), 422 (and 413 and 415 for a body) when
 // the route has inputs, the declared failures, and the security.
 func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) error {
 	ok := &Response{}
@@ -429,12 +430,18 @@ func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) e
 	} else {
 		ok.Description = "Success, with a status that the handler chooses"
 	}
-	if r.Body != nil && code != "204" && code != "304" {
+	switch {
+	case code == "204" || code == "304":
+	case r.Body != nil:
 		s := g.schemas.of(r.Body)
 		if s == nil {
 			return fmt.Errorf("the handler's result %v cannot be encoded as JSON", r.Body)
 		}
 		ok.Content = map[string]MediaType{"application/json": {Schema: s}}
+	case r.Status == 0:
+		// The handler writes the response itself (it takes the
+		// ResponseWriter or the Scope), so its body may be of any type.
+		ok.Content = map[string]MediaType{"*/*": {}}
 	}
 	op.Responses[code] = ok
 	if in.bound {

@@ -285,3 +285,22 @@ func TestAPointerBodyIsNotNullable(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"required":true,"content":{"application/json":{"schema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]}}}}`, string(b))
 }
+
+// A handler that writes its own response may send a body of any type (the
+// demo's /timing page is HTML): the document must not say it has none, or
+// a client, and a validator, would take the page for an empty response.
+func TestAHandlerThatWritesItsResponseHasABodyOfAnyType(t *testing.T) {
+	c := depend.New()
+	mux := http.NewServeMux()
+	c.Handle(mux, "GET /page", files, openapi.Status(200))
+	c.Handle(mux, "GET /stream", func(s *depend.Scope) {})
+	c.Handle(mux, "DELETE /page", func() {})
+	c.Handle(mux, "GET /reset", files, openapi.Status(204))
+	doc, err := openapi.New(c, openapi.Info{Title: "Pages", Version: "1.0.0"})
+	require.NoError(t, err)
+	anyBody := map[string]openapi.MediaType{"*/*": {}}
+	assert.Equal(t, anyBody, doc.Paths["/page"]["get"].Responses["200"].Content, "it writes the page itself")
+	assert.Equal(t, anyBody, doc.Paths["/stream"]["get"].Responses["default"].Content, "it writes through the Scope")
+	assert.Empty(t, doc.Paths["/page"]["delete"].Responses["204"].Content, "it returns nothing and writes nothing")
+	assert.Empty(t, doc.Paths["/reset"]["get"].Responses["204"].Content, "a 204 has no body")
+}
