@@ -20,6 +20,21 @@ type Mux interface {
 	Handle(pattern string, handler http.Handler)
 }
 
+// Prefixed returns a Mux that registers with mux and has Handle record
+// each route under prefix, for a router that is served under prefix: a chi
+// subrouter from r.Route("/v4", ...) or r.Mount, or a ServeMux behind
+// http.StripPrefix. Routes, and so the OpenAPI document, then show the
+// path a client calls, /v4/tasks/{id}, while mux sees the pattern it
+// routes, /tasks/{id}. It is safe for concurrent use if mux is.
+func Prefixed(prefix string, mux Mux) Mux {
+	return &prefixMux{Mux: mux, prefix: strings.TrimSuffix(prefix, "/")}
+}
+
+type prefixMux struct {
+	Mux
+	prefix string
+}
+
 // Handle is Group.Handle for the Container's own routes, with no
 // requirements.
 func (c *Container) Handle(mux Mux, pattern string, fn any, notes ...Annotation) {
@@ -42,6 +57,9 @@ func (g *Group) Handle(mux Mux, pattern string, fn any, notes ...Annotation) {
 	h := g.Handler(fn).(*handler)
 	mux.Handle(pattern, h)
 	r := route{pattern: pattern, h: h, requires: make([]reflect.Type, len(g.requires))}
+	for p, ok := mux.(*prefixMux); ok; p, ok = p.Mux.(*prefixMux) {
+		r.prefix += p.prefix
+	}
 	for i, req := range g.requires {
 		r.requires[i] = req.t
 	}
@@ -56,6 +74,7 @@ func (g *Group) Handle(mux Mux, pattern string, fn any, notes ...Annotation) {
 // route is one call of Handle.
 type route struct {
 	pattern  string
+	prefix   string // from Prefixed, outermost first
 	h        *handler
 	requires []reflect.Type
 	notes    []any
@@ -67,7 +86,7 @@ type Route struct {
 	// Method is the pattern's method, such as "GET"; "" if it has none.
 	Method string
 	// Pattern is the rest of the pattern as given, such as "/notes/{id}"
-	// (with its host, if it names one).
+	// (with its host, if it names one), under the prefix of Prefixed.
 	Pattern string
 	// Handler names the handler func and where it is declared, such as
 	// "main.listNotes (/src/app/notes.go:42)".
@@ -117,6 +136,9 @@ func (r *route) describe() Route {
 	}
 	if i := strings.IndexAny(d.Pattern, " \t"); i >= 0 {
 		d.Method, d.Pattern = d.Pattern[:i], strings.TrimLeft(d.Pattern[i+1:], " \t")
+	}
+	if strings.HasPrefix(d.Pattern, "/") {
+		d.Pattern = r.prefix + d.Pattern
 	}
 	d.Body, d.Status = h.success()
 	return d

@@ -2,8 +2,10 @@ package depend_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -134,4 +136,51 @@ func panicOf(f func()) error {
 		return errors.New("panicked with a non-error")
 	}
 	return err
+}
+
+// TestRoutesAndNodesDuringHandle: Routes and Nodes are documented as safe
+// for concurrent use, and Handle as safe when mux.Handle is; run under
+// -race.
+func TestRoutesAndNodesDuringHandle(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[noteID]()))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			for _, r := range c.Routes() {
+				_ = len(r.Reach)
+			}
+			for _, n := range c.Nodes() {
+				_ = n.Inputs
+			}
+		}
+	}()
+	mux := http.NewServeMux()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Handle(mux, fmt.Sprintf("GET /n%d/{id}", i), func(in noteID) int64 { return in.ID })
+		}()
+	}
+	wg.Wait()
+	<-done
+	assert.Len(t, c.Routes(), 20)
+}
+
+func TestPrefixedRecordsThePathAClientCalls(t *testing.T) {
+	c := depend.New()
+	outer := http.NewServeMux()
+	inner := http.NewServeMux()
+	outer.Handle("/v4/", http.StripPrefix("/v4", inner))
+	c.Handle(depend.Prefixed("/v4/", inner), "GET /tasks/{id}", func() string { return "task" })
+	c.Handle(depend.Prefixed("/api", depend.Prefixed("/v5", inner)), "GET /items", func() {})
+
+	rec := serve(outer, "GET", "/v4/tasks/1")
+	assert.Equal(t, 200, rec.Code, "the inner mux routes the pattern as given")
+	routes := c.Routes()
+	assert.Equal(t, "/v4/tasks/{id}", routes[0].Pattern)
+	assert.Equal(t, "/api/v5/items", routes[1].Pattern, "outermost prefix first")
 }

@@ -5,6 +5,7 @@ package openapi
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/godepend/depend"
 )
@@ -44,7 +45,7 @@ func OperationID(id string) depend.Annotation { return depend.Annotate(operation
 
 // Tags returns an Annotation for Handle: the tags that group the
 // operation in a rendered document. It is safe for concurrent use.
-func Tags(t ...string) depend.Annotation { return depend.Annotate(tags(t)) }
+func Tags(t ...string) depend.Annotation { return depend.Annotate(tags(slices.Clone(t))) }
 
 // Deprecated returns an Annotation for Handle that marks the operation
 // deprecated. It is safe for concurrent use.
@@ -58,7 +59,7 @@ func Deprecated() depend.Annotation { return depend.Annotate(deprecated{}) }
 func Status(code int) depend.Annotation { return depend.Annotate(status(code)) }
 
 // Fails returns an Annotation, for Provide or for Handle, that declares an
-// error response: every operation that reaches the provider, or the route,
+// error response, a 4xx or 5xx status: every operation that reaches the provider, or the route,
 // documents status with description and the depend.Problem schema, as
 // depend writes errors. An auth provider declares its 401:
 //

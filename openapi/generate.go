@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/godepend/depend"
 )
@@ -35,11 +36,15 @@ func New(c *depend.Container, info Info) (*Document, error) {
 	g := &generator{
 		doc:     &Document{OpenAPI: Version, Info: info, Paths: map[string]PathItem{}},
 		schemas: newSchemas(),
-		ids:     map[string]bool{},
+		bodies:  newInputSchemas(),
+		ids:      map[string]bool{},
+		explicit: map[string]bool{},
 		shapes:  map[string]string{},
 		schemes: map[string]SecurityScheme{},
 	}
-	for _, r := range c.Routes() {
+	routes := c.Routes()
+	g.reserveIDs(routes)
+	for _, r := range routes {
 		if err := g.route(r); err != nil {
 			g.errs = append(g.errs, fmt.Errorf("openapi: %s %s (%s): %w", r.Method, r.Pattern, r.Handler, err))
 		}
@@ -47,7 +52,9 @@ func New(c *depend.Container, info Info) (*Document, error) {
 	if err := errors.Join(g.errs...); err != nil {
 		return nil, err
 	}
-	g.finish()
+	if err := g.finish(); err != nil {
+		return nil, err
+	}
 	if _, err := json.Marshal(g.doc); err != nil {
 		return nil, fmt.Errorf("openapi: the document cannot be encoded as JSON: %w", err)
 	}
@@ -57,8 +64,10 @@ func New(c *depend.Container, info Info) (*Document, error) {
 // generator is the state of one New call.
 type generator struct {
 	doc     *Document
-	schemas *schemas
-	ids     map[string]bool           // operation ids taken
+	schemas *schemas // of responses
+	bodies  *schemas // of request bodies
+	ids      map[string]bool           // operation ids taken
+	explicit map[string]bool           // ids given once with OperationID, kept for their routes
 	shapes  map[string]string         // method and path with unnamed parameters -> the path documented
 	schemes map[string]SecurityScheme // by name, from Security
 	errs    []error
@@ -66,13 +75,24 @@ type generator struct {
 
 var problemType = reflect.TypeFor[depend.Problem]()
 
+// methods are the operations a Path Item can hold.
+var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// ignoredHeaders are the header parameters that OpenAPI 3.1 says tools
+// SHALL ignore: content negotiation and Authorization, which Security
+// describes.
+var ignoredHeaders = []string{"Accept", "Content-Type", "Authorization"}
+
 // route adds the operation of r.
 func (g *generator) route(r depend.Route) error {
 	if r.Method == "" {
 		return fmt.Errorf("the pattern has no method, so the route answers every method; write it as \"GET %s\" (or another method) to document it", r.Pattern)
 	}
-	path, names := templatePath(r.Pattern)
 	method := strings.ToLower(r.Method)
+	if !slices.Contains(methods, method) {
+		return fmt.Errorf("OpenAPI 3.1 documents the methods GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH and TRACE, not %s; serve it without Handle to leave it out", r.Method)
+	}
+	path, names := templatePath(r.Pattern)
 	// Paths that differ only in their parameters' names are the same path
 	// to OpenAPI: /a/{x} and /a/{y}.
 	shape := method + " " + path
@@ -186,8 +206,8 @@ func (g *generator) notes(r depend.Route) (notes, error) {
 func (n *notes) add(g *generator, v any, provider string) error {
 	switch v := v.(type) {
 	case failure:
-		if err := checkStatus(v.status); err != nil {
-			return fmt.Errorf("Fails: %w", err)
+		if v.status < 400 || v.status > 599 {
+			return fmt.Errorf("Fails(%d): a failure is a 4xx or 5xx status; the success response comes from the handler (or Status)", v.status)
 		}
 		if !slices.Contains(n.failures[v.status], v.description) {
 			n.failures[v.status] = append(n.failures[v.status], v.description)
@@ -257,7 +277,7 @@ func (g *generator) inputs(reach []depend.Node, names []string) (inputs, error) 
 				for t.Kind() == reflect.Pointer {
 					t = t.Elem() // a null body is a missing one, refused
 				}
-				s := g.schemas.field(t, f.Field.Tag)
+				s := g.bodies.field(t, f.Field.Tag)
 				if s == nil {
 					errs = append(errs, fmt.Errorf("%s: the body's type %v cannot be decoded from JSON", node.Name, f.Field.Type))
 					continue
@@ -300,18 +320,31 @@ func (g *generator) param(params []*Parameter, f depend.InputField) ([]*Paramete
 	name := f.Name
 	if f.In == "header" {
 		name = http.CanonicalHeaderKey(name)
-	}
-	for _, p := range params {
-		if p.In == f.In && p.Name == name {
-			p.Required = p.Required || f.Required
-			return params, nil
+		if slices.Contains(ignoredHeaders, name) {
+			return params, nil // OpenAPI ignores it; Security documents Authorization
 		}
 	}
 	s, err := g.text(f)
 	if err != nil {
 		return params, err
 	}
+	for _, p := range params {
+		if p.In == f.In && p.Name == name {
+			if !sameSchema(p.Schema, s) {
+				return params, fmt.Errorf("field %s reads the %s parameter %q that another Input reads with other types or constraints; depend checks both, so read it in one Input and share that", f.Field.Name, f.In, name)
+			}
+			p.Required = p.Required || f.Required
+			return params, nil
+		}
+	}
 	return append(params, &Parameter{Name: name, In: f.In, Required: f.Required, Description: f.Field.Tag.Get("description"), Schema: s}), nil
+}
+
+// sameSchema reports whether two schemas say the same.
+func sameSchema(a, b *Schema) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // text returns the schema of an input that the request carries as text.
@@ -343,24 +376,44 @@ func (g *generator) formField(form *Schema, f depend.InputField) (*Schema, error
 	return form, nil
 }
 
+// reserveIDs takes the ids given with OperationID before any is made up,
+// so that a generated id gives way to an explicit one whatever the order
+// of the routes; an id given twice stays free, for identify to refuse.
+func (g *generator) reserveIDs(routes []depend.Route) {
+	given := map[string]int{}
+	for _, r := range routes {
+		for _, v := range r.Notes {
+			if id, ok := v.(operationID); ok {
+				given[string(id)]++
+			}
+		}
+	}
+	for id, n := range given {
+		if n == 1 {
+			g.explicit[id] = true
+		}
+	}
+}
+
 // identify sets the operation's id, summary, description and tags. An id
 // not given is the handler func's name, or the method and path when the
 // func has no name of its own or the name is taken.
 func (g *generator) identify(op *Operation, r depend.Route, n notes) error {
 	op.Summary, op.Description, op.Tags, op.Deprecated = n.summary, n.description, n.tags, n.deprecated
+	taken := func(id string) bool { return g.ids[id] || g.explicit[id] }
 	if n.id != "" {
-		if g.ids[n.id] {
-			return fmt.Errorf("OperationID %q is already another operation's; ids are unique in a document", n.id)
+		if !g.explicit[n.id] {
+			return fmt.Errorf("OperationID %q is given to another operation too; ids are unique in a document", n.id)
 		}
 		op.OperationID = n.id
-	} else if name := funcName(r.Handler); name != "" && !g.ids[name] {
+	} else if name := funcName(r.Handler); name != "" && !taken(name) {
 		op.OperationID = name
 		if op.Summary == "" {
 			op.Summary = sentence(name)
 		}
 	} else {
 		op.OperationID = pathID(r.Method, r.Pattern)
-		for i := 2; g.ids[op.OperationID]; i++ {
+		for i := 2; taken(op.OperationID); i++ {
 			op.OperationID = fmt.Sprintf("%s_%d", pathID(r.Method, r.Pattern), i)
 		}
 	}
@@ -398,7 +451,8 @@ func sentence(name string) string {
 		}
 	}
 	s := strings.Join(words, " ")
-	return strings.ToUpper(s[:1]) + s[1:]
+	first, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(first)) + s[size:]
 }
 
 // pathID makes an operation id of a method and a pattern: get_notes_id.
@@ -425,10 +479,17 @@ func pathID(method, pattern string) string {
 func (g *generator) respond(op *Operation, r depend.Route, n notes, in inputs) error {
 	ok := &Response{}
 	code := "default"
-	if st := cmp.Or(n.status, r.Status); st != 0 {
+	if n.status != 0 && r.Status != 0 && n.status != r.Status {
+		return fmt.Errorf("Status(%d) contradicts the handler, which always answers %d; drop it, or return a depend.Response to choose the status", n.status, r.Status)
+	}
+	st := cmp.Or(n.status, r.Status)
+	switch {
+	case st != 0:
 		code, ok.Description = fmt.Sprint(st), http.StatusText(st)
-	} else {
-		ok.Description = "Success, with a status that the handler chooses"
+	case r.Body != nil:
+		return fmt.Errorf("the handler returns %v, whose status is chosen at run time (by a depend.Response or a StatusCode method); give the route openapi.Status with the status it answers", r.Body)
+	default:
+		ok.Description = "Success, with a status and a body that the handler writes itself"
 	}
 	switch {
 	case code == "204" || code == "304":
@@ -472,8 +533,14 @@ func (g *generator) problem(op *Operation, status int, description string) {
 }
 
 // finish adds the components that the operations refer to.
-func (g *generator) finish() {
+func (g *generator) finish() error {
 	c := &Components{Schemas: g.schemas.components()}
+	for name, s := range g.bodies.components() {
+		if c.Schemas[name] != nil {
+			return fmt.Errorf("openapi: two types have the component name %q; rename one of them", name)
+		}
+		c.Schemas[name] = s
+	}
 	if len(g.schemes) > 0 {
 		c.SecuritySchemes = map[string]*SecurityScheme{}
 		for name, s := range g.schemes {
@@ -483,4 +550,5 @@ func (g *generator) finish() {
 	if len(c.Schemas) > 0 || c.SecuritySchemes != nil {
 		g.doc.Components = c
 	}
+	return nil
 }

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -222,7 +226,7 @@ func TestNewRefusesWhatItCannotDescribe(t *testing.T) {
 		{"two operations with one id", func(c *depend.Container, mux *http.ServeMux) {
 			c.Handle(mux, "GET /a", func() {}, openapi.OperationID("same"))
 			c.Handle(mux, "GET /b", func() {}, openapi.OperationID("same"))
-		}, `OperationID "same" is already another operation's`},
+		}, `OperationID "same" is given to another operation too`},
 		{"a result JSON cannot encode", func(c *depend.Container, mux *http.ServeMux) {
 			c.Handle(mux, "GET /c", func() chan int { return nil })
 		}, `the handler's result chan int cannot be encoded as JSON`},
@@ -283,7 +287,7 @@ func TestAPointerBodyIsNotNullable(t *testing.T) {
 	require.NoError(t, err)
 	b, err := json.Marshal(doc.Paths["/p"]["post"].RequestBody)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"required":true,"content":{"application/json":{"schema":{"type":"object","properties":{"text":{"type":"string"}},"required":["text"]}}}}`, string(b))
+	assert.JSONEq(t, `{"required":true,"content":{"application/json":{"schema":{"type":"object","properties":{"text":{"type":"string"}}}}}}`, string(b))
 }
 
 // A handler that writes its own response may send a body of any type (the
@@ -303,4 +307,202 @@ func TestAHandlerThatWritesItsResponseHasABodyOfAnyType(t *testing.T) {
 	assert.Equal(t, anyBody, doc.Paths["/stream"]["get"].Responses["default"].Content, "it writes through the Scope")
 	assert.Empty(t, doc.Paths["/page"]["delete"].Responses["204"].Content, "it returns nothing and writes nothing")
 	assert.Empty(t, doc.Paths["/reset"]["get"].Responses["204"].Content, "a 204 has no body")
+}
+
+type TagHeader struct {
+	Tags []string `header:"X-Tag"`
+}
+
+// TestAHeaderListIsBoundAsTheDocumentSerializesIt: OpenAPI's default style
+// for a header parameter is simple, an array written "a,b" in one header
+// line, which is how generated clients (and RFC 9110's list fields) send
+// it. The document declares no other style, so depend must read that
+// request as two items; it reads one, "a,b".
+func TestAHeaderListIsBoundAsTheDocumentSerializesIt(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[TagHeader]()))
+	var got []string
+	mux := http.NewServeMux()
+	c.Handle(mux, "GET /tags", func(h TagHeader) { got = h.Tags })
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	require.NoError(t, err)
+	p := doc.Paths["/tags"]["get"].Parameters[0]
+	require.Equal(t, "array", p.Schema.Type)
+	req, _ := http.NewRequest("GET", "/tags", nil)
+	req.Header.Set("X-Tag", "a,b") // style simple, explode false: OpenAPI's default for a header
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	assert.Equal(t, []string{"a", "b"}, got, "the document says a header array is comma-separated in one header")
+}
+
+type Todo struct {
+	Title string `json:"title"`
+	Done  bool   `json:"done"`
+}
+
+type NewTodo struct {
+	Body Todo `body:""`
+}
+
+// TestEveryRequiredBodyPropertyIsRequiredByInput: the request body's schema
+// lists title and done as required, but depend.Input accepts a body
+// without them, so a client or a validating proxy that follows the
+// document refuses requests the server takes (and a generated client
+// forces callers to send them).
+func TestEveryRequiredBodyPropertyIsRequiredByInput(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[NewTodo]()))
+	mux := http.NewServeMux()
+	c.Handle(mux, "POST /todos", func(NewTodo) {})
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	require.NoError(t, err)
+	b, err := json.Marshal(doc.Paths["/todos"]["post"].RequestBody.Content["application/json"].Schema)
+	require.NoError(t, err)
+	var s struct {
+		Ref string `json:"$ref"`
+	}
+	require.NoError(t, json.Unmarshal(b, &s))
+	schema := doc.Components.Schemas[strings.TrimPrefix(s.Ref, "#/components/schemas/")]
+	require.NotNil(t, schema)
+	for _, name := range schema.Required {
+		req, _ := http.NewRequest("POST", "/todos", strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusUnprocessableEntity, rec.Code, "the schema requires %q, so a body without it must be refused", name)
+	}
+}
+
+// TestNewRefusesAMethodOpenAPICannotHold: ServeMux and chi route any
+// method token, but an OpenAPI 3.1 Path Item has fixed fields only (get,
+// put, post, delete, options, head, patch, trace); "purge" makes an
+// invalid document.
+func TestNewRefusesAMethodOpenAPICannotHold(t *testing.T) {
+	c := depend.New()
+	c.Handle(http.NewServeMux(), "PURGE /cache", func() {})
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	if err == nil {
+		assert.NotContains(t, doc.Paths["/cache"], "purge", "not a Path Item field in OpenAPI 3.1")
+	}
+}
+
+func getTodo() string { return "" }
+
+// TestAnExplicitOperationIDWinsOverAGeneratedOne: the id generated for one
+// route (its handler's name) makes New refuse the id another route was
+// explicitly given, depending only on registration order.
+func TestAnExplicitOperationIDWinsOverAGeneratedOne(t *testing.T) {
+	c := depend.New()
+	mux := http.NewServeMux()
+	c.Handle(mux, "GET /todo", getTodo)                                                        // generated: getTodo
+	c.Handle(mux, "GET /todo/v2", func() string { return "" }, openapi.OperationID("getTodo")) // explicit
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	require.NoError(t, err, "only one id was given explicitly; the generated one should give way")
+	assert.Equal(t, "getTodo", doc.Paths["/todo/v2"]["get"].OperationID)
+	assert.NotEqual(t, "getTodo", doc.Paths["/todo"]["get"].OperationID)
+}
+
+// TestStatusCannotContradictTheSignature: a handler that returns a plain
+// value always answers 200, yet Status(201) documents 201 and drops the
+// 200 that is actually sent.
+func TestStatusCannotContradictTheSignature(t *testing.T) {
+	c := depend.New()
+	mux := http.NewServeMux()
+	c.Handle(mux, "POST /todo", func() string { return "x" }, openapi.Status(201))
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("POST", "/todo", nil))
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	if err == nil {
+		assert.Contains(t, doc.Paths["/todo"]["post"].Responses, fmt.Sprint(rec.Code), "the status the handler answers with is documented")
+	}
+}
+
+// TestFailsCannotReplaceTheSuccessResponse: Fails(200, ...) on a provider
+// replaces every reaching operation's success response (and its schema)
+// with a Problem.
+func TestFailsCannotReplaceTheSuccessResponse(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *User { return &User{} }, openapi.Fails(200, "oops")))
+	c.Handle(http.NewServeMux(), "GET /me", me)
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	if err == nil {
+		ok := doc.Paths["/me"]["get"].Responses["200"]
+		assert.Contains(t, ok.Content, "application/json", "the success response keeps the handler's result")
+	}
+}
+
+func éditer() string { return "" }
+
+// TestASummaryFromANonASCIIFuncNameIsValidUTF8: sentence upper-cases the
+// first byte, not the first rune, so a Go identifier that starts with a
+// non-ASCII letter becomes an invalid UTF-8 summary.
+func TestASummaryFromANonASCIIFuncNameIsValidUTF8(t *testing.T) {
+	c := depend.New()
+	c.Handle(http.NewServeMux(), "GET /e", éditer)
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	require.NoError(t, err)
+	s := doc.Paths["/e"]["get"].Summary
+	assert.True(t, utf8.ValidString(s), "summary %q", s)
+	assert.Equal(t, "Éditer", s)
+}
+
+type LimitA struct {
+	Limit int `query:"limit" maximum:"100"`
+}
+
+type LimitB struct {
+	Limit int `query:"limit" maximum:"10"`
+}
+
+// TestAParameterTwoInputsReadKeepsEveryConstraint: two Inputs the route
+// reaches read the same query parameter with different bounds; depend
+// checks both, so the request is refused above 10, but the document keeps
+// only the first Input's schema and says 100 is fine.
+func TestAParameterTwoInputsReadKeepsEveryConstraint(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[LimitA]()))
+	require.NoError(t, c.Provide(depend.Input[LimitB]()))
+	mux := http.NewServeMux()
+	c.Handle(mux, "GET /l", func(LimitA, LimitB) {})
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/l?limit=50", nil))
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	if err == nil {
+		p := doc.Paths["/l"]["get"].Parameters
+		require.Len(t, p, 1)
+		assert.Equal(t, "10", string(p[0].Schema.Maximum), "the document allows what the server refuses")
+	}
+}
+
+type AuthHeader struct {
+	Token string `header:"Authorization"`
+}
+
+// TestNoParameterOpenAPIIgnores: OpenAPI 3.1 says a header parameter named
+// Accept, Content-Type or Authorization SHALL be ignored; emitting one
+// documents nothing (the bearer scheme is Security's business).
+func TestNoParameterOpenAPIIgnores(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(depend.Input[AuthHeader]()))
+	c.Handle(http.NewServeMux(), "GET /a", func(AuthHeader) {})
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	if err == nil {
+		for _, p := range doc.Paths["/a"]["get"].Parameters {
+			assert.False(t, p.In == "header" && p.Name == "Authorization", "ignored by OpenAPI 3.1")
+		}
+	}
+}
+
+// TestTagsKeepsItsOwnCopy: an Annotation is documented as immutable, but
+// Tags keeps the caller's slice.
+func TestTagsKeepsItsOwnCopy(t *testing.T) {
+	ts := []string{"notes"}
+	a := openapi.Tags(ts...)
+	ts[0] = "changed"
+	c := depend.New()
+	c.Handle(http.NewServeMux(), "GET /a", func() {}, a)
+	doc, err := openapi.New(c, openapi.Info{Title: "t", Version: "1"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"notes"}, doc.Paths["/a"]["get"].Tags)
 }

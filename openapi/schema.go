@@ -137,6 +137,12 @@ const refPrefix = "#/components/schemas/"
 type schemas struct {
 	comps  map[reflect.Type]*component
 	groups map[string][]*component // by unqualified name, in order of first use
+	// input makes the schemas of request bodies, as depend.Input decodes
+	// them: a property is required only if tagged required:"true" (a
+	// missing one is its zero value), and a component's name ends in
+	// -Input, since the same type in a response requires what it always
+	// writes.
+	input bool
 }
 
 // component is one named type's schema.
@@ -150,6 +156,13 @@ type component struct {
 // newSchemas returns an empty schemas, which has met no type yet.
 func newSchemas() *schemas {
 	return &schemas{comps: map[reflect.Type]*component{}, groups: map[string][]*component{}}
+}
+
+// newInputSchemas returns an empty schemas for request bodies.
+func newInputSchemas() *schemas {
+	g := newSchemas()
+	g.input = true
+	return g
 }
 
 var (
@@ -263,7 +276,14 @@ func mapKey(k reflect.Type) bool {
 // schema is of for an encodable t.
 func (g *schemas) schema(t reflect.Type) *Schema {
 	if t.Kind() == reflect.Pointer {
-		return nullable(g.schema(t.Elem()))
+		e := t.Elem()
+		for seen := map[reflect.Type]bool{t: true}; e.Kind() == reflect.Pointer; e = e.Elem() {
+			if seen[e] { // type P *P: only ever nil, or a chain of them
+				return &Schema{Type: "null"}
+			}
+			seen[e] = true
+		}
+		return nullable(g.schema(e))
 	}
 	if s := special(t); s != nil {
 		return s
@@ -346,6 +366,9 @@ func (g *schemas) register(t reflect.Type) *component {
 	g.groups[key] = append(g.groups[key], c)
 	group := g.groups[key]
 	for i, name := range groupNames(group) {
+		if g.input {
+			name += "-Input"
+		}
 		group[i].rename(name)
 	}
 	return c
@@ -434,11 +457,69 @@ func (g *schemas) object(t reflect.Type) *Schema {
 			continue
 		}
 		s.Properties = append(s.Properties, Property{Name: f.name, Schema: p})
-		if f.required {
+		if g.required(f, p) {
 			s.Required = append(s.Required, f.name)
 		}
 	}
 	return s
+}
+
+// required reports whether the property f, of schema p, is required: in a
+// response, whenever encoding/json writes it; in a request body, when
+// depend.Input refuses it missing, which is its zero value: tagged
+// required:"true", or with constraints its zero value fails.
+func (g *schemas) required(f jsonField, p *Schema) bool {
+	if !g.input {
+		return f.required
+	}
+	return f.tag.Get("required") == "true" || rejectsZero(p)
+}
+
+// rejectsZero reports whether the constraints of p refuse the zero value
+// of a string, a number or a slice, as depend.Input checks them.
+func rejectsZero(p *Schema) bool {
+	switch p.Type {
+	case "string":
+		return p.MinLength != nil && *p.MinLength > 0 || p.Pattern != "" && !matches(p.Pattern, "") || excludes(p.Enum, "")
+	case "integer", "number":
+		return bound(p.Minimum, func(f float64) bool { return f > 0 }) ||
+			bound(p.ExclusiveMinimum, func(f float64) bool { return f >= 0 }) ||
+			bound(p.Maximum, func(f float64) bool { return f < 0 }) ||
+			bound(p.ExclusiveMaximum, func(f float64) bool { return f <= 0 }) ||
+			excludes(p.Enum, json.Number("0"))
+	case "array":
+		return p.MinItems != nil && *p.MinItems > 0
+	}
+	return false
+}
+
+func matches(pattern, s string) bool {
+	re, err := regexp.Compile(pattern)
+	return err == nil && re.MatchString(s)
+}
+
+// excludes reports whether enum is a list that lacks zero.
+func excludes(enum []any, zero any) bool {
+	if enum == nil {
+		return false
+	}
+	for _, v := range enum {
+		if n, ok := v.(json.Number); ok {
+			if f, err := n.Float64(); err == nil && f == 0 {
+				return false
+			}
+		}
+		if v == zero {
+			return false
+		}
+	}
+	return true
+}
+
+// bound reports whether the bound n is set and refuses zero.
+func bound(n json.Number, refusesZero func(float64) bool) bool {
+	f, err := n.Float64()
+	return n != "" && err == nil && refusesZero(f)
 }
 
 // property returns the schema of one struct field, or nil. A ,string field

@@ -5,6 +5,8 @@ import (
 	htmltemplate "html/template"
 	"net"
 	"net/url"
+	"os"
+	"os/exec"
 	"reflect"
 	"regexp"
 	"slices"
@@ -580,4 +582,24 @@ func TestTagsNeverPanic(t *testing.T) {
 			})
 		}
 	}
+}
+
+// selfPointer is a legal Go type that points to itself; encoding/json
+// encodes it (as null, or as the value it ends at).
+type selfPointer *selfPointer
+
+// TestOfSelfPointerDoesNotOverflow: schema follows pointers without
+// remembering them, so a named pointer type that points to itself recurses
+// until the stack overflows, a fatal error that takes the whole program
+// down at startup. It runs in a child process so that the crash fails
+// this test alone.
+func TestOfSelfPointerDoesNotOverflow(t *testing.T) {
+	if os.Getenv("OPENAPI_SELF_POINTER") == "1" {
+		newSchemas().of(reflect.TypeFor[selfPointer]())
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestOfSelfPointerDoesNotOverflow$")
+	cmd.Env = append(os.Environ(), "OPENAPI_SELF_POINTER=1")
+	out, err := cmd.CombinedOutput()
+	assert.NoError(t, err, "%.300s", out)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/godepend/depend"
 	"github.com/godepend/depend/openapi"
 )
 
@@ -38,4 +39,22 @@ func TestHandleOnChi(t *testing.T) {
 	assert.Equal(t, []any{"id", "path", true, "integer", "1"}, []any{p.Name, p.In, p.Required, p.Schema.Type, string(p.Schema.Minimum)})
 	assert.Contains(t, op.Responses, "404")
 	assert.Contains(t, op.Responses, "422")
+}
+
+// TestHandleInsideChiRouteDocumentsTheServedPath: a route registered with
+// Handle on the router that r.Route (or r.Mount) hands out is served under
+// the prefix, /v4/tasks/1, while the subrouter sees /tasks/{id}; wrapped
+// in depend.Prefixed, it is documented as the path a client calls.
+func TestHandleInsideChiRouteDocumentsTheServedPath(t *testing.T) {
+	a := newApp(t)
+	r := a.Handler.(*chi.Mux)
+	r.Route("/v4", func(sub chi.Router) {
+		a.c.Handle(depend.Prefixed("/v4", sub), "GET /tasks/{id:[0-9]+}", getTaskByRef)
+	})
+	require.Equal(t, http.StatusOK, serve(a, "GET", "/v4/tasks/1", "").Code)
+
+	doc, err := openapi.New(a.c, openapi.Info{Title: "tasks", Version: "1"})
+	require.NoError(t, err)
+	assert.Contains(t, doc.Paths, "/v4/tasks/{id}", "the path chi serves")
+	assert.NotContains(t, doc.Paths, "/tasks/{id}", "a path chi does not serve")
 }

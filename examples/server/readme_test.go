@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -134,4 +135,41 @@ var (
 
 func randomShape(s string) string {
 	return nonces.ReplaceAllString(numbers.ReplaceAllString(s, `"$1":N`), `"NONCE"`)
+}
+
+// TestREADMEOpenAPIClaim checks what the README says of the demo's
+// document: /me requires the bearer token and may answer 401, and GET
+// /notes lists limit and offset; and that no other route requires the
+// token, since none reaches the auth provider.
+func TestREADMEOpenAPIClaim(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(strings.Fields(string(readme)), " "),
+		"in which `/me` requires the bearer token and may answer 401 because the auth provider it reaches says so, and `GET /notes` lists `limit` and `offset`")
+
+	d := start(t, filepath.Join(t.TempDir(), "notes.db"))
+	status, body, _ := d.do("GET", "/openapi.json", "")
+	require.Equal(t, http.StatusOK, status)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name string } `json:"parameters"`
+			Responses  map[string]any          `json:"responses"`
+			Security   []map[string][]string   `json:"security"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	assert.Equal(t, []map[string][]string{{"bearer": {}}}, doc.Paths["/me"]["get"].Security)
+	assert.Contains(t, doc.Paths["/me"]["get"].Responses, "401")
+	var params []string
+	for _, p := range doc.Paths["/notes"]["get"].Parameters {
+		params = append(params, p.Name)
+	}
+	assert.Equal(t, []string{"limit", "offset"}, params)
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			if path != "/me" {
+				assert.Empty(t, op.Security, "%s %s reaches no auth provider", method, path)
+			}
+		}
+	}
 }
