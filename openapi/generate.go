@@ -34,13 +34,13 @@ func New(c *depend.Container, info Info) (*Document, error) {
 		return nil, errors.New("openapi: Info needs a Title and a Version (the API's, such as \"1.0.0\")")
 	}
 	g := &generator{
-		doc:     &Document{OpenAPI: Version, Info: info, Paths: map[string]PathItem{}},
-		schemas: newSchemas(),
-		bodies:  newInputSchemas(),
+		doc:      &Document{OpenAPI: Version, Info: info, Paths: map[string]PathItem{}},
+		schemas:  newSchemas(),
+		bodies:   newInputSchemas(),
 		ids:      map[string]bool{},
 		explicit: map[string]bool{},
-		shapes:  map[string]string{},
-		schemes: map[string]SecurityScheme{},
+		shapes:   map[string]string{},
+		schemes:  map[string]SecurityScheme{},
 	}
 	routes := c.Routes()
 	g.reserveIDs(routes)
@@ -63,14 +63,14 @@ func New(c *depend.Container, info Info) (*Document, error) {
 
 // generator is the state of one New call.
 type generator struct {
-	doc     *Document
-	schemas *schemas // of responses
-	bodies  *schemas // of request bodies
+	doc      *Document
+	schemas  *schemas                  // of responses
+	bodies   *schemas                  // of request bodies
 	ids      map[string]bool           // operation ids taken
 	explicit map[string]bool           // ids given once with OperationID, kept for their routes
-	shapes  map[string]string         // method and path with unnamed parameters -> the path documented
-	schemes map[string]SecurityScheme // by name, from Security
-	errs    []error
+	shapes   map[string]string         // method and path with unnamed parameters -> the path documented
+	schemes  map[string]SecurityScheme // by name, from Security
+	errs     []error
 }
 
 var problemType = reflect.TypeFor[depend.Problem]()
