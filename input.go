@@ -565,7 +565,12 @@ func (b *bodyField) decode(v reflect.Value, r *http.Request, o *HTTPOptions, err
 		case errors.Is(err, io.EOF):
 			*errs = append(*errs, FieldError{Location: "body", Message: "required"})
 		default:
-			*errs = append(*errs, FieldError{Location: "body", Message: jsonMessage(err)})
+			loc := "body"
+			var typ *json.UnmarshalTypeError
+			if errors.As(err, &typ) && typ.Field != "" {
+				loc += "." + typ.Field // the field's path, by json names
+			}
+			*errs = append(*errs, FieldError{Location: loc, Message: jsonMessage(err)})
 		}
 		return nil
 	}
@@ -608,8 +613,6 @@ func jsonMessage(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ) && typ.Field != "":
-		return fmt.Sprintf("%s: want %s, got %s", typ.Field, kindName(typ.Type), typ.Value)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("want %s, got %s", kindName(typ.Type), typ.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -206,7 +206,7 @@ func TestInputJSONBody(t *testing.T) {
 			"body.text: must have at least 1 character; body.tags: must have at most 2 items; body.rank: must be at least 1"},
 		{"malformed", "application/json", `{"text":`, 422, "body: malformed JSON: unexpected end"},
 		{"syntax", "application/json", `{"text" "x"}`, 422, "body: malformed JSON at byte 9"},
-		{"a wrong type", "application/json", `{"text":5}`, 422, "body: text: want a string, got number"},
+		{"a wrong type", "application/json", `{"text":5}`, 422, "body.text: want a string, got number"},
 		{"empty", "application/json", ``, 422, "body: required"},
 		{"not JSON", "text/plain", `{"text":"milk"}`, 415, "Content-Type must be application/json\n"},
 		{"too large", "application/json", big, 413, "the body is larger than 1048576 bytes\n"},
@@ -429,10 +429,10 @@ func TestInputMessages(t *testing.T) {
 		})
 	}
 	for body, want := range map[string]string{
-		`{"flag":"yes"}`:  "body: flag: want a boolean, got string",
-		`{"list":{}}`:     "body: list: want an array, got object",
-		`{"obj":[]}`:      "body: obj: want an object, got array",
-		`{"n":300}`:       "body: n: want a number, got number 300",
+		`{"flag":"yes"}`:  "body.flag: want a boolean, got string",
+		`{"list":{}}`:     "body.list: want an array, got object",
+		`{"obj":[]}`:      "body.obj: want an object, got array",
+		`{"n":300}`:       "body.n: want a number, got number 300",
 		`"just a string"`: "body: want an object, got string",
 	} {
 		t.Run(body, func(t *testing.T) {

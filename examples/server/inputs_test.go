@@ -75,7 +75,7 @@ func TestRejectedInputsOpenNoTransaction(t *testing.T) {
 		{"text of 281 characters", "POST", "/notes", `{"text":"` + tooLong + `"}`,
 			[]depend.FieldError{{Location: "body.text", Message: "must have at most 280 characters"}}},
 		{"text not a string", "POST", "/notes", `{"text":42}`,
-			[]depend.FieldError{{Location: "body", Message: "text: want a string, got number"}}},
+			[]depend.FieldError{{Location: "body.text", Message: "want a string, got number"}}},
 		{"malformed JSON", "POST", "/notes", `{"text":`,
 			[]depend.FieldError{{Location: "body", Message: "malformed JSON: unexpected end"}}},
 		{"no body", "POST", "/notes", "",
