@@ -1,3 +1,5 @@
+//go:build gc && !purego
+
 package depend
 
 import (
@@ -19,6 +21,11 @@ import (
 // context.Context and http.ResponseWriter, Fresh, cleanups, more than
 // maxWords words) keeps the typed call (Func0..Func6) or the reflective
 // one, which are the safe fallbacks. See docs/performance.md.
+//
+// The file is built only by the gc toolchain, whose calling convention this
+// relies on, and not with the purego tag, which turns the erased call off;
+// erased_safe.go stands in for it then, and every func takes the typed or
+// the reflective path.
 
 type word = unsafe.Pointer
 
