@@ -27,6 +27,12 @@ type Container struct {
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
 	observer  func(Event)                // set by Observe under mu before sealing; read-only afterwards
 	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
+	// general forces the general path (no erased call, no lean resolution),
+	// for tests that compare the two; set before sealing, read-only after.
+	general bool
+	// lean says Scopes may resolve on the lean path (resolution): no
+	// observer and not general. Set under mu at seal, read-only afterwards.
+	lean bool
 
 	http        atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
 	jsonBuffers sync.Pool                   // of *jsonBuffer, for handlers' results
@@ -282,10 +288,27 @@ func (s *Scope) Invoke(fn any) error {
 // invokeErased is Invoke for a func of an erasable shape: no reflection and
 // no allocation.
 func (s *Scope) invokeErased(call *call, fn word) error {
+	if s.lean {
+		return s.invokeLean(call, fn)
+	}
 	var args [maxWords]word
-	err := s.words(call.deps, &args, nil)
+	err := s.words(nil, call.deps, &args, nil)
 	s.raiseObserverPanic()
 	if err != nil {
+		return publicError(err)
+	}
+	_, err = call.erased.call(fn, &args)
+	return err
+}
+
+// invokeLean is invokeErased as one lean resolution; a lean Scope has no
+// observer whose panic to raise. settle does not recover a panic of fn's
+// own, which propagates as Invoke promises.
+func (s *Scope) invokeLean(call *call, fn word) (err error) {
+	var r resolution
+	defer s.settle(&r, &err)
+	var args [maxWords]word
+	if err = s.words(&r, call.deps, &args, nil); err != nil {
 		return publicError(err)
 	}
 	_, err = call.erased.call(fn, &args)
@@ -312,7 +335,7 @@ func (c *Container) invokeCall(fn any) (*call, error) {
 		return nil, fmt.Errorf("Invoke(%v): variadic funcs are not supported: %w", t, ErrBadProvider)
 	}
 	c.seal()
-	cl := &call{in: params(t), errOut: t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType, erased: newErased(t)}
+	cl := &call{in: params(t), errOut: t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType, erased: c.newErased(t)}
 	cl.deps = c.link(cl.in)
 	c.invokes.Store(t, cl)
 	return cl, nil

@@ -51,6 +51,15 @@ type erased struct {
 	args int  // parameter words
 }
 
+// newErased returns the shape of fn's type t for c, or nil if t is not
+// erasable or c is forced onto the general path.
+func (c *Container) newErased(t reflect.Type) *erased {
+	if c.general {
+		return nil
+	}
+	return newErased(t)
+}
+
 // newErased returns the shape of fn's type t, or nil if t is not erasable.
 func newErased(t reflect.Type) *erased {
 	e := &erased{out: resultShape(t)}
@@ -118,11 +127,12 @@ func pointerWord(t reflect.Type) bool {
 // ifaceWords returns the two words of an interface value.
 func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
 
-// words resolves deps into the words of an erased call's arguments. The
-// request's inputs come from x for an HTTP handler, which may see another
-// context, request or writer than its Scope (a router may have replaced
-// them), and from s when x is nil.
-func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
+// words resolves deps into the words of an erased call's arguments, as
+// part of the lean resolution r if it is not nil. The request's inputs come
+// from x for an HTTP handler, which may see another context, request or
+// writer than its Scope (a router may have replaced them), and from s when x
+// is nil.
+func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange) error {
 	in := s.in.Load()
 	n := 0
 	for i := range deps {
@@ -158,7 +168,7 @@ func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 			}
 			n++
 		default: // a provider's value, the Scope, or a missing dependency
-			v, err := s.value(d)
+			v, err := s.value(r, d)
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,9 @@ type erased struct{}
 // newErased accepts no signature without the erased call.
 func newErased(reflect.Type) *erased { return nil }
 
+// newErased accepts no signature without the erased call.
+func (*Container) newErased(reflect.Type) *erased { return nil }
+
 // funcWord returns fn if it holds a non-nil func, or nil.
 func funcWord(fn any) word {
 	if v := reflect.ValueOf(fn); v.Kind() != reflect.Func || v.IsNil() {
@@ -35,6 +38,6 @@ func (*erased) call(word, *[maxWords]word) (any, error) {
 	panic("depend: the shape-erased call is not built in")
 }
 
-func (*Scope) words([]dep, *[maxWords]word, *exchange) error {
+func (*Scope) words(*resolution, []dep, *[maxWords]word, *exchange) error {
 	panic("depend: the shape-erased call is not built in")
 }

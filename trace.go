@@ -86,7 +86,7 @@ func (s *Scope) observeHit(d *dep) {
 	p := d.p
 	switch p.life {
 	case Scoped:
-		sl := &s.table.Load().slots[p.id]
+		sl := &s.table.slots[p.id]
 		if sl.state.Load() == slotReady {
 			s.emit(p, true, 0, sl.err)
 		}
