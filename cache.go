@@ -69,7 +69,9 @@ func (t *table) reset() {
 		t.slots[id] = slot{}
 	}
 	t.n.Store(0)
-	t.early.Store(0)
+	if t.early.Load() != 0 { // a locked store only when Close ran them
+		t.early.Store(0)
+	}
 	t.finishing = nil
 	clear(t.cleanups)
 	t.cleanups = t.cleanups[:0]
@@ -182,7 +184,7 @@ func (s *Scope) ctxError(p *provider, what string) error {
 // cause too, so that errors.Is matches context.Canceled and, say,
 // ErrScopeClosed alike.
 func (s *Scope) ctxErr() error {
-	ctx := s.in.Load().ctx
+	ctx := s.inputs().ctx
 	err := ctx.Err()
 	cause := context.Cause(ctx)
 	if cause == err || cause == nil {
@@ -224,7 +226,7 @@ func (s *Scope) await(sl *slot, p *provider) (any, error) {
 	select {
 	case <-wait:
 		return sl.val, sl.err
-	case <-s.in.Load().done:
+	case <-s.inputs().done:
 		return nil, s.ctxError(p, "waiting for another goroutine to build it")
 	}
 }
@@ -250,7 +252,7 @@ type flight struct {
 }
 
 func (c *singleton) get(s *Scope, p *provider) (any, error) {
-	in := s.in.Load()
+	in := s.inputs()
 	for {
 		if c.ready.Load() {
 			return c.val, nil

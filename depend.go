@@ -25,8 +25,12 @@ type Container struct {
 	singles   []singleton                // by provider id, sized at seal; each guards itself
 	tables    sync.Pool                  // of *table, sized at seal
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
-	observer  func(Event)                // set by Observe under mu before sealing; read-only afterwards
-	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
+	// hotCalls and hotDeps are small caches in front of invokes and of the
+	// lookups of Resolve; each guards itself.
+	hotCalls hotTypes[*call]
+	hotDeps  hotTypes[dep]
+	observer func(Event) // set by Observe under mu before sealing; read-only afterwards
+	parallel bool        // set by SetParallel under mu before sealing; read-only afterwards
 	// general forces the general path (no erased call, no lean resolution),
 	// for tests that compare the two; set before sealing, read-only after.
 	general bool
@@ -325,8 +329,14 @@ type call struct {
 
 func (c *Container) invokeCall(fn any) (*call, error) {
 	t := reflect.TypeOf(fn)
-	if cached, ok := c.invokes.Load(t); ok && funcWord(fn) != nil {
-		return cached.(*call), nil
+	if t != nil && funcWord(fn) != nil {
+		if cl, ok := c.hotCalls.load(t); ok {
+			return cl, nil
+		}
+		if cached, ok := c.invokes.Load(t); ok {
+			c.hotCalls.store(t, cached.(*call))
+			return cached.(*call), nil
+		}
 	}
 	if t == nil || t.Kind() != reflect.Func || reflect.ValueOf(fn).IsNil() {
 		return nil, fmt.Errorf("Invoke(%v): want a func whose parameters are the dependencies to resolve: %w", t, ErrBadProvider)
@@ -339,6 +349,39 @@ func (c *Container) invokeCall(fn any) (*call, error) {
 	cl.deps = c.link(cl.in)
 	c.invokes.Store(t, cl)
 	return cl, nil
+}
+
+// hotTypes is a small direct-mapped cache keyed by reflect.Type, in front
+// of a map or a sync.Map: a hit is an index and a comparison, where the map
+// hashes an interface. An entry is written once, when its place is free, and
+// never changed, so the cache is safe for concurrent use and a miss costs at
+// most one allocation per place. An entry's place is the address of its
+// type's descriptor, less the bits that alignment keeps zero.
+type hotTypes[V any] struct {
+	entries [16]atomic.Pointer[hotEntry[V]]
+}
+
+type hotEntry[V any] struct {
+	addr uintptr      // typeAddr(t)
+	t    reflect.Type // keeps the type, and so its address, alive
+	v    V
+}
+
+func (h *hotTypes[V]) load(t reflect.Type) (V, bool) {
+	addr := typeAddr(t)
+	if e := h.entries[addr>>4%uintptr(len(h.entries))].Load(); e != nil && e.addr == addr {
+		return e.v, true
+	}
+	var zero V
+	return zero, false
+}
+
+// store caches v for t, unless t's place is taken.
+func (h *hotTypes[V]) store(t reflect.Type, v V) {
+	addr := typeAddr(t)
+	if e := &h.entries[addr>>4%uintptr(len(h.entries))]; e.Load() == nil {
+		e.CompareAndSwap(nil, &hotEntry[V]{addr, t, v})
+	}
 }
 
 func params(t reflect.Type) []reflect.Type {

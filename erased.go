@@ -124,6 +124,10 @@ func pointerWord(t reflect.Type) bool {
 	return ifaceWords(&zero)[1] == nil // indirect: it points at a zero cell
 }
 
+// typeAddr returns the address of t's descriptor, which identifies t for
+// as long as t is alive. t is not nil.
+func typeAddr(t reflect.Type) uintptr { return uintptr(ifaceWords(&t)[1]) }
+
 // ifaceWords returns the two words of an interface value.
 func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
 
@@ -133,7 +137,7 @@ func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
 // writer than its Scope (a router may have replaced them), and from s when x
 // is nil.
 func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange) error {
-	in := s.in.Load()
+	in := s.inputs()
 	n := 0
 	for i := range deps {
 		d := &deps[i]

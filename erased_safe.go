@@ -34,6 +34,10 @@ func funcWord(fn any) word {
 	return fn
 }
 
+// typeAddr returns the address of t's descriptor, which identifies t for
+// as long as t is alive. t is not nil.
+func typeAddr(t reflect.Type) uintptr { return reflect.ValueOf(t).Pointer() }
+
 func (*erased) call(word, *[maxWords]word) (any, error) {
 	panic("depend: the shape-erased call is not built in")
 }

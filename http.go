@@ -254,7 +254,7 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 		// and writer: a router or a middleware inside Middleware may have
 		// replaced them (a timeout's deadline, say). Under Middleware ->
 		// ServeMux -> Handler none was, and nothing is allocated.
-		if cur := x.s.in.Load(); !same(ctx, cur.ctx) || r != cur.req || !same(x.w, cur.w) {
+		if cur := x.s.inputs(); !same(ctx, cur.ctx) || r != cur.req || !same(x.w, cur.w) {
 			x.outer = cur
 			x.s.in.Store(&inputs{ctx: ctx, done: ctx.Done(), req: r, w: x.w})
 		}

@@ -26,6 +26,7 @@ type Scope struct {
 	// Handler that joined Middleware's Scope with its own, while it runs
 	// (see exchange.outer). Swapped atomically, so goroutines that resolve
 	// meanwhile see one set or the other, never half of each.
+	// Nil means &open, so that opening a Scope stores nothing atomically.
 	in   atomic.Pointer[inputs]
 	open inputs // the inputs the Scope was opened with; set before it is shared
 	// cancel is non-nil for a parallel Scope: it cancels the context the
@@ -81,14 +82,21 @@ func (c *Container) NewScope(ctx context.Context) *Scope {
 // start readies a Scope whose open inputs are set, before it is shared.
 func (s *Scope) start(cancel context.CancelCauseFunc) {
 	s.cancel = cancel
-	s.in.Store(&s.open)
 	s.table = s.c.tables.Get().(*table)
 	s.lean = s.c.lean && cancel == nil
 }
 
+// inputs returns what the Scope's providers see of the request now.
+func (s *Scope) inputs() *inputs {
+	if in := s.in.Load(); in != nil {
+		return in
+	}
+	return &s.open
+}
+
 // Context returns the context the Scope's providers see. It is safe for
 // concurrent use.
-func (s *Scope) Context() context.Context { return s.in.Load().ctx }
+func (s *Scope) Context() context.Context { return s.inputs().ctx }
 
 // errNilScope is the error of a method called on a nil *Scope, such as the
 // one ScopeFrom returns with ok false.
@@ -147,9 +155,12 @@ func (s *Scope) resolveType(t reflect.Type) (any, error) {
 		return nil, publicError(fmt.Errorf("resolve %v: %w", t, err))
 	}
 	defer s.leave()
-	d, ok := s.c.lookup(t)
+	d, ok := s.c.hotDeps.load(t)
 	if !ok {
-		d = s.c.depFor(t)
+		if d, ok = s.c.lookup(t); !ok {
+			d = s.c.depFor(t)
+		}
+		s.c.hotDeps.store(t, d) // the graph is sealed: d is final
 	}
 	if s.lean {
 		return s.resolveLean(&d)
@@ -209,16 +220,16 @@ func (s *Scope) value(r *resolution, d *dep) (any, error) {
 		}
 		return d.fresh.wrap(v), nil
 	case depContext:
-		return s.in.Load().ctx, nil
+		return s.inputs().ctx, nil
 	case depScope:
 		return s, nil
 	case depRequest:
-		if req := s.in.Load().req; req != nil {
+		if req := s.inputs().req; req != nil {
 			return req, nil
 		}
 		return nil, errNotHTTP(d.typ)
 	case depWriter:
-		if w := s.in.Load().w; w != nil {
+		if w := s.inputs().w; w != nil {
 			return w, nil
 		}
 		return nil, errNotHTTP(d.typ)
@@ -309,7 +320,7 @@ func (s *Scope) started(p *provider) error {
 	if p.life == Singleton {
 		return nil
 	}
-	done := s.in.Load().done
+	done := s.inputs().done
 	if done == nil { // a context that is never cancelled, such as Background
 		return nil
 	}
@@ -440,6 +451,9 @@ func (s *Scope) CloseWithError(cause error) error {
 	if !ok {
 		return nil
 	}
+	if alone {
+		return s.closeAlone(cause)
+	}
 	s.mu.Lock()
 	if cause != nil {
 		s.cause = cause
@@ -456,11 +470,21 @@ func (s *Scope) CloseWithError(cause error) error {
 	s.mu.Unlock()
 	err := runCleanups(cleanups, cause)
 	s.endParallel()
-	if alone {
-		s.release()
-	} else {
-		s.leave()
+	s.leave()
+	return err
+}
+
+// closeAlone is CloseWithError when no call was in flight: none can enter
+// now, and everything else that writes what mu guards (setCause included)
+// counts as a call, so the cause and the cleanups are read without mu.
+// No Finish is running, as it would be a call.
+func (s *Scope) closeAlone(cause error) error {
+	if cause != nil {
+		s.cause = cause
 	}
+	err := runCleanups(s.table.cleanups, s.cause)
+	s.endParallel()
+	s.release()
 	return err
 }
 
@@ -485,12 +509,18 @@ func (s *Scope) claimClose() (alone, ok bool) {
 }
 
 // setCause records how the request ended, unless something already did.
+// It counts as a call in flight, so that a Close that finds none may read
+// the cause without Scope.mu; after such a Close (lifeReleased) the cause
+// has been read and is not written any more.
 func (s *Scope) setCause(err error) {
-	s.mu.Lock()
-	if s.cause == nil {
-		s.cause = err
+	if s.life.Add(lifeCall)&lifeReleased == 0 {
+		s.mu.Lock()
+		if s.cause == nil {
+			s.cause = err
+		}
+		s.mu.Unlock()
 	}
-	s.mu.Unlock()
+	s.leave()
 }
 
 func runCleanups(cleanups []cleanup, cause error) error {

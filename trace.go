@@ -106,7 +106,7 @@ func (s *Scope) observeCall(p *provider, start time.Time, err *error) {
 func (s *Scope) emit(p *provider, hit bool, d time.Duration, err error) {
 	defer s.catchObserverPanic()
 	s.c.observer(Event{
-		Context:  s.in.Load().ctx,
+		Context:  s.inputs().ctx,
 		Type:     p.out,
 		Lifetime: p.life,
 		Hit:      hit,
