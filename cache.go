@@ -34,10 +34,13 @@ type slot struct {
 // the slots a request touched, so its cost does not grow with the number of
 // registered providers.
 type table struct {
-	slots    []slot
-	touched  []int32      // ids of slots that left empty, in [0, n)
-	n        atomic.Int32 // number of touched ids
-	cleanups []cleanup    // in creation order; guarded by Scope.mu
+	slots   []slot
+	touched []int32 // ids of slots that left empty, in [0, n)
+	// n is the number of touched ids: added to with atomic.AddInt32 while
+	// the table serves a Scope, read and zeroed plainly by reset, whose
+	// caller owns the table, which saves a locked store per request.
+	n        int32
+	cleanups []cleanup // in creation order; guarded by Scope.mu
 	// The BeforeResponse cleanups (teardown.go): how many are registered
 	// and not run yet, changed under Scope.mu; and, while a Finish runs
 	// the ones it took, a channel it closes when done, guarded by Scope.mu.
@@ -51,24 +54,24 @@ func newTable(n int) *table {
 }
 
 func (t *table) touch(id int) {
-	t.touched[t.n.Add(1)-1] = int32(id)
+	t.touched[atomic.AddInt32(&t.n, 1)-1] = int32(id)
 }
 
 // record adds the ids of slots that left empty to touched, with one atomic
 // Add for all of them.
 func (t *table) record(ids []int32) {
-	end := t.n.Add(int32(len(ids)))
+	end := atomic.AddInt32(&t.n, int32(len(ids)))
 	copy(t.touched[end-int32(len(ids)):], ids)
 }
 
 // reset makes t ready for another Scope. No goroutine may use t any more.
 func (t *table) reset() {
-	for _, id := range t.touched[:t.n.Load()] {
+	for _, id := range t.touched[:t.n] {
 		// A plain write: no goroutine can see t, and an atomic store per
 		// slot would cost a locked instruction each.
 		t.slots[id] = slot{}
 	}
-	t.n.Store(0)
+	t.n = 0
 	if t.early.Load() != 0 { // a locked store only when Close ran them
 		t.early.Store(0)
 	}
