@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -33,10 +34,13 @@ type slot struct {
 // the slots a request touched, so its cost does not grow with the number of
 // registered providers.
 type table struct {
-	slots    []slot
-	touched  []int32      // ids of slots that left empty, in [0, n)
-	n        atomic.Int32 // number of touched ids
-	cleanups []cleanup    // in creation order; guarded by Scope.mu
+	slots   []slot
+	touched []int32 // ids of slots that left empty, in [0, n)
+	// n is the number of touched ids: added to with atomic.AddInt32 while
+	// the table serves a Scope, read and zeroed plainly by reset, whose
+	// caller owns the table, which saves a locked store per request.
+	n        int32
+	cleanups []cleanup // in creation order; guarded by Scope.mu
 	// The BeforeResponse cleanups (teardown.go): how many are registered
 	// and not run yet, changed under Scope.mu; and, while a Finish runs
 	// the ones it took, a channel it closes when done, guarded by Scope.mu.
@@ -50,31 +54,125 @@ func newTable(n int) *table {
 }
 
 func (t *table) touch(id int) {
-	t.touched[t.n.Add(1)-1] = int32(id)
+	t.touched[atomic.AddInt32(&t.n, 1)-1] = int32(id)
+}
+
+// record adds the ids of slots that left empty to touched, with one atomic
+// Add for all of them.
+func (t *table) record(ids []int32) {
+	end := atomic.AddInt32(&t.n, int32(len(ids)))
+	copy(t.touched[end-int32(len(ids)):], ids)
 }
 
 // reset makes t ready for another Scope. No goroutine may use t any more.
 func (t *table) reset() {
-	for _, id := range t.touched[:t.n.Load()] {
+	for _, id := range t.touched[:t.n] {
 		// A plain write: no goroutine can see t, and an atomic store per
 		// slot would cost a locked instruction each.
 		t.slots[id] = slot{}
 	}
-	t.n.Store(0)
-	t.early.Store(0)
+	t.n = 0
+	if t.early.Load() != 0 { // a locked store only when Close ran them
+		t.early.Store(0)
+	}
 	t.finishing = nil
 	clear(t.cleanups)
 	t.cleanups = t.cleanups[:0]
 }
 
 // fill builds p into its slot sl of t, or waits for the goroutine that is
-// building it.
-func (s *Scope) fill(t *table, sl *slot, p *provider) (any, error) {
+// building it. Within a lean resolution r that has room, the build is lean.
+func (s *Scope) fill(r *resolution, t *table, sl *slot, p *provider) (any, error) {
 	if !sl.state.CompareAndSwap(slotEmpty, slotBuilding) {
 		return s.await(sl, p)
 	}
+	if r != nil && r.depth < len(r.building) && r.n < len(r.claimed) {
+		r.claimed[r.n] = int32(p.id)
+		r.n++
+		return s.buildLean(r, sl, p)
+	}
 	t.touch(p.id)
 	return s.build(p, sl, false)
+}
+
+// resolution is one lean walk of the graph: a Resolve, an Invoke or a
+// handler's parameters in a Scope that has no observer and is not parallel.
+// Its Scoped builds (buildLean) register no deferred func each: settle,
+// deferred once by the call that began the walk, is their recover, and
+// records the slots they claimed with one atomic Add. A resolution lives on
+// its goroutine's stack and is never shared; the builds of another path
+// (Singletons, NoCache, Fresh, typed and reflective calls' parameters) get
+// nil and keep their own deferred func, so a panic never crosses one of
+// them with lean builds under it.
+type resolution struct {
+	building [8]int32  // provider ids of the lean builds in progress, outermost first
+	depth    int       // how many of building are in progress
+	claimed  [16]int32 // ids of the slots this walk claimed, for table.touched
+	n        int       // how many of claimed are set
+}
+
+// buildLean is build for a Scoped provider p claimed in sl by the lean
+// resolution r. It returns and publishes exactly what build would; on a
+// panic or runtime.Goexit, settle does build's deferred work for it.
+func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err error) {
+	r.building[r.depth] = int32(p.id)
+	r.depth++
+	if p.broken != nil {
+		err = p.broken
+	} else if e := p.erased; e != nil {
+		var args [maxWords]word
+		if err = s.words(r, p.deps, &args, nil); err == nil {
+			if err = s.started(p); err == nil {
+				v, err = e.call(p.word, &args)
+			}
+		}
+	} else {
+		v, err = s.call(p, false)
+	}
+	if err != nil {
+		v, err = nil, &BuildError{p.out, err}
+	}
+	r.depth--
+	sl.val, sl.err = v, err
+	s.publish(sl)
+	return v, err
+}
+
+// settle ends the lean resolution r; the call that began r defers it.
+// If a lean build was left by a panic or runtime.Goexit, it fails the
+// builds in progress, innermost first, with the errors their own deferred
+// funcs would have given: the panic as a PanicError in the innermost one,
+// wrapped by each caller, as their returned errors are; for Goexit each
+// build's own. A recovered panic becomes *errp; a Goexit goes on. A panic
+// outside any lean build (the Invoke func's own) is not recovered.
+func (s *Scope) settle(r *resolution, errp *error) {
+	if r.depth > 0 {
+		var err error
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+			for i := r.depth - 1; i >= 0; i-- {
+				err = s.failLean(r.building[i], err)
+			}
+			*errp = publicError(err)
+		} else {
+			for i := r.depth - 1; i >= 0; i-- {
+				s.failLean(r.building[i], errGoexit)
+			}
+		}
+	}
+	if r.n > 0 {
+		s.table.record(r.claimed[:r.n])
+	}
+}
+
+// failLean publishes the failure err of the lean build of provider id and
+// returns it as that build's error.
+func (s *Scope) failLean(id int32, err error) error {
+	p := s.c.providers[id]
+	sl := &s.table.slots[id]
+	sl.val, sl.err = nil, &BuildError{p.out, err}
+	s.publish(sl)
+	return sl.err
 }
 
 var errGoexit = errors.New("provider called runtime.Goexit")
@@ -89,7 +187,7 @@ func (s *Scope) ctxError(p *provider, what string) error {
 // cause too, so that errors.Is matches context.Canceled and, say,
 // ErrScopeClosed alike.
 func (s *Scope) ctxErr() error {
-	ctx := s.in.Load().ctx
+	ctx := s.inputs().ctx
 	err := ctx.Err()
 	cause := context.Cause(ctx)
 	if cause == err || cause == nil {
@@ -131,7 +229,7 @@ func (s *Scope) await(sl *slot, p *provider) (any, error) {
 	select {
 	case <-wait:
 		return sl.val, sl.err
-	case <-s.in.Load().done:
+	case <-s.inputs().done:
 		return nil, s.ctxError(p, "waiting for another goroutine to build it")
 	}
 }
@@ -157,7 +255,7 @@ type flight struct {
 }
 
 func (c *singleton) get(s *Scope, p *provider) (any, error) {
-	in := s.in.Load()
+	in := s.inputs()
 	for {
 		if c.ready.Load() {
 			return c.val, nil

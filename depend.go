@@ -25,8 +25,18 @@ type Container struct {
 	singles   []singleton                // by provider id, sized at seal; each guards itself
 	tables    sync.Pool                  // of *table, sized at seal
 	invokes   sync.Map                   // reflect.Type of an Invoke func -> *call
-	observer  func(Event)                // set by Observe under mu before sealing; read-only afterwards
-	parallel  bool                       // set by SetParallel under mu before sealing; read-only afterwards
+	// hotCalls and hotDeps are small caches in front of invokes and of the
+	// lookups of Resolve; each guards itself.
+	hotCalls hotTypes[*call]
+	hotDeps  hotTypes[dep]
+	observer func(Event) // set by Observe under mu before sealing; read-only afterwards
+	parallel bool        // set by SetParallel under mu before sealing; read-only afterwards
+	// general forces the general path (no erased call, no lean resolution),
+	// for tests that compare the two; set before sealing, read-only after.
+	general bool
+	// lean says Scopes may resolve on the lean path (resolution): no
+	// observer and not general. Set under mu at seal, read-only afterwards.
+	lean bool
 
 	http        atomic.Pointer[HTTPOptions] // set by SetHTTPOptions; nil means the defaults
 	jsonBuffers sync.Pool                   // of *jsonBuffer, for handlers' results
@@ -284,10 +294,27 @@ func (s *Scope) Invoke(fn any) error {
 // invokeErased is Invoke for a func of an erasable shape: no reflection and
 // no allocation.
 func (s *Scope) invokeErased(call *call, fn word) error {
+	if s.lean {
+		return s.invokeLean(call, fn)
+	}
 	var args [maxWords]word
-	err := s.words(call.deps, &args, nil)
+	err := s.words(nil, call.deps, &args, nil)
 	s.raiseObserverPanic()
 	if err != nil {
+		return publicError(err)
+	}
+	_, err = call.erased.call(fn, &args)
+	return err
+}
+
+// invokeLean is invokeErased as one lean resolution; a lean Scope has no
+// observer whose panic to raise. settle does not recover a panic of fn's
+// own, which propagates as Invoke promises.
+func (s *Scope) invokeLean(call *call, fn word) (err error) {
+	var r resolution
+	defer s.settle(&r, &err)
+	var args [maxWords]word
+	if err = s.words(&r, call.deps, &args, nil); err != nil {
 		return publicError(err)
 	}
 	_, err = call.erased.call(fn, &args)
@@ -304,8 +331,14 @@ type call struct {
 
 func (c *Container) invokeCall(fn any) (*call, error) {
 	t := reflect.TypeOf(fn)
-	if cached, ok := c.invokes.Load(t); ok && funcWord(fn) != nil {
-		return cached.(*call), nil
+	if t != nil && funcWord(fn) != nil {
+		if cl, ok := c.hotCalls.load(t); ok {
+			return cl, nil
+		}
+		if cached, ok := c.invokes.Load(t); ok {
+			c.hotCalls.store(t, cached.(*call))
+			return cached.(*call), nil
+		}
 	}
 	if t == nil || t.Kind() != reflect.Func || reflect.ValueOf(fn).IsNil() {
 		return nil, fmt.Errorf("Invoke(%v): want a func whose parameters are the dependencies to resolve: %w", t, ErrBadProvider)
@@ -314,10 +347,43 @@ func (c *Container) invokeCall(fn any) (*call, error) {
 		return nil, fmt.Errorf("Invoke(%v): variadic funcs are not supported: %w", t, ErrBadProvider)
 	}
 	c.seal()
-	cl := &call{in: params(t), errOut: t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType, erased: newErased(t)}
+	cl := &call{in: params(t), errOut: t.NumOut() > 0 && t.Out(t.NumOut()-1) == errorType, erased: c.newErased(t)}
 	cl.deps = c.link(cl.in)
 	c.invokes.Store(t, cl)
 	return cl, nil
+}
+
+// hotTypes is a small direct-mapped cache keyed by reflect.Type, in front
+// of a map or a sync.Map: a hit is an index and a comparison, where the map
+// hashes an interface. An entry is written once, when its place is free, and
+// never changed, so the cache is safe for concurrent use and a miss costs at
+// most one allocation per place. An entry's place is the address of its
+// type's descriptor, less the bits that alignment keeps zero.
+type hotTypes[V any] struct {
+	entries [16]atomic.Pointer[hotEntry[V]]
+}
+
+type hotEntry[V any] struct {
+	addr uintptr      // typeAddr(t)
+	t    reflect.Type // keeps the type, and so its address, alive
+	v    V
+}
+
+func (h *hotTypes[V]) load(t reflect.Type) (V, bool) {
+	addr := typeAddr(t)
+	if e := h.entries[addr>>4%uintptr(len(h.entries))].Load(); e != nil && e.addr == addr {
+		return e.v, true
+	}
+	var zero V
+	return zero, false
+}
+
+// store caches v for t, unless t's place is taken.
+func (h *hotTypes[V]) store(t reflect.Type, v V) {
+	addr := typeAddr(t)
+	if e := &h.entries[addr>>4%uintptr(len(h.entries))]; e.Load() == nil {
+		e.CompareAndSwap(nil, &hotEntry[V]{addr, t, v})
+	}
 }
 
 func params(t reflect.Type) []reflect.Type {

@@ -1,3 +1,5 @@
+//go:build gc && !purego
+
 package depend
 
 import (
@@ -19,6 +21,11 @@ import (
 // context.Context and http.ResponseWriter, Fresh, cleanups, more than
 // maxWords words) keeps the typed call (Func0..Func6) or the reflective
 // one, which are the safe fallbacks. See docs/performance.md.
+//
+// The file is built only by the gc toolchain, whose calling convention this
+// relies on, and not with the purego tag, which turns the erased call off;
+// erased_safe.go stands in for it then, and every func takes the typed or
+// the reflective path.
 
 type word = unsafe.Pointer
 
@@ -42,6 +49,15 @@ type erased struct {
 	out  outShape
 	typ  word // the type word of the first result, to box it into an any
 	args int  // parameter words
+}
+
+// newErased returns the shape of fn's type t for c, or nil if t is not
+// erasable or c is forced onto the general path.
+func (c *Container) newErased(t reflect.Type) *erased {
+	if c.general {
+		return nil
+	}
+	return newErased(t)
 }
 
 // newErased returns the shape of fn's type t, or nil if t is not erasable.
@@ -108,15 +124,20 @@ func pointerWord(t reflect.Type) bool {
 	return ifaceWords(&zero)[1] == nil // indirect: it points at a zero cell
 }
 
+// typeAddr returns the address of t's descriptor, which identifies t for
+// as long as t is alive. t is not nil.
+func typeAddr(t reflect.Type) uintptr { return uintptr(ifaceWords(&t)[1]) }
+
 // ifaceWords returns the two words of an interface value.
 func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
 
-// words resolves deps into the words of an erased call's arguments. The
-// request's inputs come from x for an HTTP handler, which may see another
-// context, request or writer than its Scope (a router may have replaced
-// them), and from s when x is nil.
-func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
-	in := s.in.Load()
+// words resolves deps into the words of an erased call's arguments, as
+// part of the lean resolution r if it is not nil. The request's inputs come
+// from x for an HTTP handler, which may see another context, request or
+// writer than its Scope (a router may have replaced them), and from s when x
+// is nil.
+func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange) error {
+	in := s.inputs()
 	n := 0
 	for i := range deps {
 		d := &deps[i]
@@ -151,7 +172,7 @@ func (s *Scope) words(deps []dep, a *[maxWords]word, x *exchange) error {
 			}
 			n++
 		default: // a provider's value, the Scope, or a missing dependency
-			v, err := s.value(d)
+			v, err := s.value(r, d)
 			if err != nil {
 				return err
 			}

@@ -260,6 +260,12 @@ func (c *Container) seal() {
 	if len(c.failed) > 0 {
 		c.unusable = fmt.Errorf("registrations of this Container failed, so it serves no Scope; fix them (Validate lists them): %w", errors.Join(c.failed...))
 	}
+	if c.general {
+		for _, p := range c.providers {
+			p.erased = nil
+		}
+	}
+	c.lean = !c.general && c.observer == nil
 	n := len(c.providers)
 	c.singles = make([]singleton, n)
 	c.tables.New = func() any { return newTable(n) }

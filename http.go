@@ -118,7 +118,7 @@ func (g *Group) compile(fn any) (*handler, error) {
 	case t.ConvertibleTo(handlerErrFuncType):
 		h.fast = v.Convert(handlerErrFuncType).Interface().(func(http.ResponseWriter, *http.Request) error)
 	default:
-		h.erased, h.word = newErased(t), funcWord(fn)
+		h.erased, h.word = g.c.newErased(t), funcWord(fn)
 	}
 	g.c.seal()
 	h.deps = g.c.link(h.in)
@@ -180,10 +180,9 @@ func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request, parent cont
 	hs.ctx = scopeCtx{ctx, hs}
 	hs.tw.ResponseWriter = w
 	s := &hs.Scope
-	s.c, s.cancel = c, cancel
+	s.c = c
 	s.open = inputs{ctx: &hs.ctx, done: hs.ctx.Done(), req: r, w: &hs.tw}
-	s.in.Store(&s.open)
-	s.table.Store(c.tables.Get().(*table))
+	s.start(cancel)
 	return hs
 }
 
@@ -255,7 +254,7 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 		// and writer: a router or a middleware inside Middleware may have
 		// replaced them (a timeout's deadline, say). Under Middleware ->
 		// ServeMux -> Handler none was, and nothing is allocated.
-		if cur := x.s.in.Load(); !same(ctx, cur.ctx) || r != cur.req || !same(x.w, cur.w) {
+		if cur := x.s.inputs(); !same(ctx, cur.ctx) || r != cur.req || !same(x.w, cur.w) {
 			x.outer = cur
 			x.s.in.Store(&inputs{ctx: ctx, done: ctx.Done(), req: r, w: x.w})
 		}
@@ -388,10 +387,24 @@ func (x *exchange) arg(d dep, t reflect.Type) (reflect.Value, error) {
 
 // callErased calls fn shape-erased: no reflection and no allocation.
 func (h *handler) callErased(x *exchange) (any, error) {
+	if x.s.lean {
+		return h.callLean(x)
+	}
 	var args [maxWords]word
-	err := x.s.words(h.deps, &args, x)
+	err := x.s.words(nil, h.deps, &args, x)
 	x.s.raiseObserverPanic()
 	if err != nil {
+		return nil, publicError(err)
+	}
+	return h.erased.call(h.word, &args)
+}
+
+// callLean is callErased as one lean resolution (see invokeLean).
+func (h *handler) callLean(x *exchange) (v any, err error) {
+	var r resolution
+	defer x.s.settle(&r, &err)
+	var args [maxWords]word
+	if err = x.s.words(&r, h.deps, &args, x); err != nil {
 		return nil, publicError(err)
 	}
 	return h.erased.call(h.word, &args)

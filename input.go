@@ -97,7 +97,7 @@ func (ip *inputProvider[T]) funcValue() any {
 func (ip *inputProvider[T]) inputPlan() (*inputPlan, error) { return ip.plan, ip.err }
 
 func (ip *inputProvider[T]) call(s *Scope, p *provider) (any, error) {
-	req := s.in.Load().req
+	req := s.inputs().req
 	if req == nil {
 		return nil, errNotHTTP(requestType)
 	}

@@ -163,7 +163,7 @@ func (s *Scope) pending(d dep) bool {
 	}
 	switch d.p.life {
 	case Scoped:
-		return s.table.Load().slots[d.p.id].state.Load() != slotReady
+		return s.table.slots[d.p.id].state.Load() != slotReady
 	case Singleton:
 		return !s.c.singles[d.p.id].ready.Load()
 	}

@@ -26,15 +26,23 @@ type Scope struct {
 	// Handler that joined Middleware's Scope with its own, while it runs
 	// (see exchange.outer). Swapped atomically, so goroutines that resolve
 	// meanwhile see one set or the other, never half of each.
+	// Nil means &open, so that opening a Scope stores nothing atomically.
 	in   atomic.Pointer[inputs]
 	open inputs // the inputs the Scope was opened with; set before it is shared
 	// cancel is non-nil for a parallel Scope: it cancels the context the
 	// Scope created and owns. Set at open, read-only afterwards.
 	cancel context.CancelCauseFunc
 
-	table  atomic.Pointer[table] // nil once released to the pool
-	active atomic.Int32          // calls in flight, Close included; the table lives while > 0
-	closed atomic.Bool           // set under mu by Close
+	// life is the Scope's lifecycle in one word: the calls in flight, Close
+	// included (a multiple of lifeCall), and the flags lifeClosed and
+	// lifeReleased. One atomic Add enters a call and one leaves it.
+	life atomic.Uint32
+	// table is the Scope's cache, set at open; calls in flight read it
+	// without atomics, as life orders its release after they left.
+	table *table
+	// lean is set at open when the Scope's resolutions may take the lean
+	// path (resolution): no observer, not parallel, not forced general.
+	lean bool
 
 	mu    sync.Mutex // guards table.cleanups, the slots' wait channels and cause
 	cause error      // how the request ended, passed to func(error) cleanups
@@ -66,27 +74,47 @@ func (c *Container) NewScope(ctx context.Context) *Scope {
 	}
 	c.seal()
 	ctx, cancel := c.scopeContext(ctx)
-	s := &Scope{c: c, open: inputs{ctx: ctx, done: ctx.Done()}, cancel: cancel}
-	s.in.Store(&s.open)
-	s.table.Store(c.tables.Get().(*table))
+	s := &Scope{c: c, open: inputs{ctx: ctx, done: ctx.Done()}}
+	s.start(cancel)
 	return s
+}
+
+// start readies a Scope whose open inputs are set, before it is shared.
+func (s *Scope) start(cancel context.CancelCauseFunc) {
+	s.cancel = cancel
+	s.table = s.c.tables.Get().(*table)
+	s.lean = s.c.lean && cancel == nil
+}
+
+// inputs returns what the Scope's providers see of the request now.
+func (s *Scope) inputs() *inputs {
+	if in := s.in.Load(); in != nil {
+		return in
+	}
+	return &s.open
 }
 
 // Context returns the context the Scope's providers see. It is safe for
 // concurrent use.
-func (s *Scope) Context() context.Context { return s.in.Load().ctx }
+func (s *Scope) Context() context.Context { return s.inputs().ctx }
 
 // errNilScope is the error of a method called on a nil *Scope, such as the
 // one ScopeFrom returns with ok false.
 var errNilScope = fmt.Errorf("nil *Scope: open one with Container.NewScope, or check ScopeFrom's ok: %w", ErrScopeClosed)
+
+// Lifecycle flags and the unit of the call count, in Scope.life.
+const (
+	lifeClosed   = 1 << iota // Close has begun: no call enters any more
+	lifeReleased             // the table went back to the pool
+	lifeCall                 // one call in flight
+)
 
 // enter registers a call in flight, so the table outlives it.
 func (s *Scope) enter() error {
 	if s == nil {
 		return errNilScope
 	}
-	s.active.Add(1)
-	if s.closed.Load() {
+	if s.life.Add(lifeCall)&lifeClosed != 0 {
 		s.leave()
 		return ErrScopeClosed
 	}
@@ -102,28 +130,55 @@ func (s *Scope) enter() error {
 }
 
 // leave ends a call; the last one out of a closed Scope returns its table to
-// the pool.
+// the pool. The compare-and-swap makes that happen once, even when a stale
+// call enters and leaves after the release.
 func (s *Scope) leave() {
-	if s.active.Add(-1) == 0 && s.closed.Load() {
-		if t := s.table.Swap(nil); t != nil {
-			t.reset()
-			s.c.tables.Put(t)
-		}
+	if s.life.Add(^uint32(lifeCall-1)) == lifeClosed && s.life.CompareAndSwap(lifeClosed, lifeClosed|lifeReleased) {
+		s.release()
 	}
 }
+
+// release returns the table to the pool. Its caller owns the table: the
+// Scope is closed and no call is in flight.
+func (s *Scope) release() {
+	t := s.table
+	s.table = nil // a stale call that got past enter would crash, not read another request
+	t.reset()
+	s.c.tables.Put(t)
+}
+
+// closing reports whether Close has begun.
+func (s *Scope) closing() bool { return s.life.Load()&lifeClosed != 0 }
 
 func (s *Scope) resolveType(t reflect.Type) (any, error) {
 	if err := s.enter(); err != nil {
 		return nil, publicError(fmt.Errorf("resolve %v: %w", t, err))
 	}
 	defer s.leave()
-	d, ok := s.c.lookup(t)
+	d, ok := s.c.hotDeps.load(t)
 	if !ok {
-		d = s.c.depFor(t)
+		if d, ok = s.c.lookup(t); !ok {
+			d = s.c.depFor(t)
+		}
+		s.c.hotDeps.store(t, d) // the graph is sealed: d is final
 	}
-	v, err := s.value(&d)
+	if s.lean {
+		return s.resolveLean(&d)
+	}
+	v, err := s.value(nil, &d)
 	s.raiseObserverPanic()
 	if err != nil {
+		return nil, publicError(err)
+	}
+	return v, nil
+}
+
+// resolveLean is resolveType's lean resolution; a lean Scope has no
+// observer whose panic to raise.
+func (s *Scope) resolveLean(d *dep) (v any, err error) {
+	var r resolution
+	defer s.settle(&r, &err)
+	if v, err = s.value(&r, d); err != nil {
 		return nil, publicError(err)
 	}
 	return v, nil
@@ -137,23 +192,25 @@ func (c *Container) lookup(t reflect.Type) (dep, bool) {
 	return dep{}, false
 }
 
-// resolve returns the value for one compiled parameter.
-func (s *Scope) resolve(d dep) (any, error) { return s.value(&d) }
+// resolve returns the value for one compiled parameter, outside any lean
+// resolution.
+func (s *Scope) resolve(d dep) (any, error) { return s.value(nil, &d) }
 
 // value is resolve without copying the dep, for the per-provider hot path.
-func (s *Scope) value(d *dep) (any, error) {
-	if s.c.observer != nil {
+// A non-nil r is the lean resolution the value is part of.
+func (s *Scope) value(r *resolution, d *dep) (any, error) {
+	if r == nil && s.c.observer != nil { // a lean resolution has no observer
 		s.observeHit(d)
 	}
 	switch d.kind {
 	case depProvider:
 		if p := d.p; p.life == Scoped { // the hot path, kept in this frame
-			t := s.table.Load()
+			t := s.table
 			sl := &t.slots[p.id]
 			if sl.state.Load() == slotReady {
 				return sl.val, sl.err
 			}
-			return s.fill(t, sl, p)
+			return s.fill(r, t, sl, p)
 		}
 		return s.get(d.p)
 	case depFresh:
@@ -163,16 +220,16 @@ func (s *Scope) value(d *dep) (any, error) {
 		}
 		return d.fresh.wrap(v), nil
 	case depContext:
-		return s.in.Load().ctx, nil
+		return s.inputs().ctx, nil
 	case depScope:
 		return s, nil
 	case depRequest:
-		if req := s.in.Load().req; req != nil {
+		if req := s.inputs().req; req != nil {
 			return req, nil
 		}
 		return nil, errNotHTTP(d.typ)
 	case depWriter:
-		if w := s.in.Load().w; w != nil {
+		if w := s.inputs().w; w != nil {
 			return w, nil
 		}
 		return nil, errNotHTTP(d.typ)
@@ -224,7 +281,7 @@ func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
 	} else if err = s.prefetch(p.deps); err == nil {
 		if e := p.erased; e != nil { // the common case, kept in this frame
 			var args [maxWords]word
-			if err = s.words(p.deps, &args, nil); err == nil {
+			if err = s.words(nil, p.deps, &args, nil); err == nil {
 				if err = s.started(p); err == nil {
 					v, err = e.call(p.word, &args)
 				}
@@ -263,8 +320,12 @@ func (s *Scope) started(p *provider) error {
 	if p.life == Singleton {
 		return nil
 	}
+	done := s.inputs().done
+	if done == nil { // a context that is never cancelled, such as Background
+		return nil
+	}
 	select {
-	case <-s.in.Load().done:
+	case <-done:
 		return fmt.Errorf("not started: %w", s.ctxErr())
 	default:
 		return nil
@@ -293,7 +354,7 @@ func (s *Scope) callReflect(p *provider) (v any, cl any, err error) {
 func (s *Scope) args(deps []dep, in []reflect.Type) ([]reflect.Value, error) {
 	args := make([]reflect.Value, len(deps))
 	for i := range deps {
-		v, err := s.value(&deps[i])
+		v, err := s.value(nil, &deps[i])
 		if err != nil {
 			return nil, err
 		}
@@ -344,11 +405,11 @@ func (s *Scope) own(single bool, cl cleanup) error {
 		return s.c.own(cl)
 	}
 	s.mu.Lock()
-	if s.closed.Load() {
+	if s.closing() {
 		s.mu.Unlock()
 		return errors.Join(ErrScopeClosed, cl.run(ErrScopeClosed))
 	}
-	t := s.table.Load()
+	t := s.table
 	t.cleanups = append(t.cleanups, cl)
 	if cl.early {
 		t.early.Add(1)
@@ -386,18 +447,18 @@ func (s *Scope) CloseWithError(cause error) error {
 	if s == nil {
 		return nil // nothing was opened, so nothing is left to close
 	}
-	s.active.Add(1)
-	defer s.leave()
-	s.mu.Lock()
-	if s.closed.Load() {
-		s.mu.Unlock()
+	alone, ok := s.claimClose()
+	if !ok {
 		return nil
 	}
-	s.closed.Store(true)
+	if alone {
+		return s.closeAlone(cause)
+	}
+	s.mu.Lock()
 	if cause != nil {
 		s.cause = cause
 	}
-	if wait := s.table.Load().finishing; wait != nil {
+	if wait := s.table.finishing; wait != nil {
 		// A Finish is running newer cleanups, and its error is the cause
 		// the older ones must learn: wait for it.
 		s.mu.Unlock()
@@ -405,20 +466,61 @@ func (s *Scope) CloseWithError(cause error) error {
 		s.mu.Lock()
 	}
 	cause = s.cause
-	cleanups := s.table.Load().cleanups
+	cleanups := s.table.cleanups
 	s.mu.Unlock()
 	err := runCleanups(cleanups, cause)
 	s.endParallel()
+	s.leave()
 	return err
 }
 
-// setCause records how the request ended, unless something already did.
-func (s *Scope) setCause(err error) {
-	s.mu.Lock()
-	if s.cause == nil {
-		s.cause = err
+// closeAlone is CloseWithError when no call was in flight: none can enter
+// now, and everything else that writes what mu guards (setCause included)
+// counts as a call, so the cause and the cleanups are read without mu.
+// No Finish is running, as it would be a call.
+func (s *Scope) closeAlone(cause error) error {
+	if cause != nil {
+		s.cause = cause
 	}
-	s.mu.Unlock()
+	err := runCleanups(s.table.cleanups, s.cause)
+	s.endParallel()
+	s.release()
+	return err
+}
+
+// claimClose marks s closed with one compare-and-swap, unless another Close
+// did (ok false). With no call in flight the caller owns the table and
+// releases it (alone); otherwise it counts as a call in flight until it
+// leaves, so the table outlives the cleanups it runs.
+func (s *Scope) claimClose() (alone, ok bool) {
+	for {
+		old := s.life.Load()
+		switch {
+		case old&lifeClosed != 0:
+			return false, false
+		case old == 0:
+			if s.life.CompareAndSwap(0, lifeClosed|lifeReleased) {
+				return true, true
+			}
+		case s.life.CompareAndSwap(old, old+lifeCall|lifeClosed):
+			return false, true
+		}
+	}
+}
+
+// setCause records how the request ended, unless something already did.
+// It counts as a call in flight, so that a Close that finds none may read
+// the cause without Scope.mu; after such a Close (lifeReleased) the cause
+// has been read and is not written any more.
+func (s *Scope) setCause(err error) {
+	if s.life.Add(lifeCall)&lifeReleased == 0 {
+		s.mu.Lock()
+		if s.cause == nil {
+			s.cause = err
+		}
+		s.mu.Unlock()
+	}
+	s.leave()
 }
 
 func runCleanups(cleanups []cleanup, cause error) error {

@@ -94,7 +94,7 @@ func (s *Scope) finish(cause error) error {
 		s.cause = cause
 		s.mu.Unlock()
 	}
-	if s.table.Load().early.Load() == 0 {
+	if s.table.early.Load() == 0 {
 		return nil
 	}
 	s.mu.Lock()
@@ -109,7 +109,7 @@ func (s *Scope) finish(cause error) error {
 	if err != nil && s.cause == nil {
 		s.cause = err
 	}
-	s.table.Load().finishing = nil
+	s.table.finishing = nil
 	s.mu.Unlock()
 	close(done) // Close may run the older cleanups now
 	return err
@@ -121,16 +121,16 @@ func (s *Scope) finish(cause error) error {
 // Scope is closed. The caller holds s.mu; takeEarly may release it while
 // it waits.
 func (s *Scope) takeEarly() (due []cleanup, done chan struct{}) {
-	for s.table.Load().finishing != nil { // one Finish at a time, so that newest first holds
-		wait := s.table.Load().finishing
+	for s.table.finishing != nil { // one Finish at a time, so that newest first holds
+		wait := s.table.finishing
 		s.mu.Unlock()
 		<-wait
 		s.mu.Lock()
 	}
-	if s.closed.Load() { // Close has taken every cleanup
+	if s.closing() { // Close has taken every cleanup
 		return nil, nil
 	}
-	t := s.table.Load()
+	t := s.table
 	for i := range t.cleanups {
 		if cl := &t.cleanups[i]; cl.early && cl.fn != nil {
 			due = append(due, *cl)

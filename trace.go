@@ -86,7 +86,7 @@ func (s *Scope) observeHit(d *dep) {
 	p := d.p
 	switch p.life {
 	case Scoped:
-		sl := &s.table.Load().slots[p.id]
+		sl := &s.table.slots[p.id]
 		if sl.state.Load() == slotReady {
 			s.emit(p, true, 0, sl.err)
 		}
@@ -106,7 +106,7 @@ func (s *Scope) observeCall(p *provider, start time.Time, err *error) {
 func (s *Scope) emit(p *provider, hit bool, d time.Duration, err error) {
 	defer s.catchObserverPanic()
 	s.c.observer(Event{
-		Context:  s.in.Load().ctx,
+		Context:  s.inputs().ctx,
 		Type:     p.out,
 		Lifetime: p.life,
 		Hit:      hit,
