@@ -199,7 +199,9 @@ func TestKindRefusesWhatItCannotDeclare(t *testing.T) {
 			return c.Kind("job")
 		}, depend.ErrBadProvider, `another Kind is named "job"`},
 		{"no name", func(c *depend.Container) *depend.Kind { return c.Kind("") }, depend.ErrBadProvider, "name the kind with one word"},
-		{"a type twice", func(c *depend.Container) *depend.Kind { return c.Kind("job", depend.Supplies[*Job](), depend.Supplies[*Job]()) }, depend.ErrBadProvider, "Supplies[*depend_test.Job] is given twice"},
+		{"a type twice", func(c *depend.Container) *depend.Kind {
+			return c.Kind("job", depend.Supplies[*Job](), depend.Supplies[*Job]())
+		}, depend.ErrBadProvider, "Supplies[*depend_test.Job] is given twice"},
 		{"the context", func(c *depend.Container) *depend.Kind { return c.Kind("job", depend.Supplies[context.Context]()) }, depend.ErrBadProvider, "every Scope has its context.Context already"},
 		{"the zero Supply", func(c *depend.Container) *depend.Kind { return c.Kind("job", depend.Supply{}) }, depend.ErrBadProvider, "the zero Supply"},
 		{"a nil option", func(c *depend.Container) *depend.Kind { return c.Kind("job", nil) }, depend.ErrBadProvider, "nil KindOption"},
