@@ -44,6 +44,12 @@ type Container struct {
 	handlers []drawnRoot // funcs wrapped by Handler, for WriteDOT; guarded by mu
 	routes   []route     // registered by Handle, for Routes; guarded by mu
 
+	// kinds are the Kinds declared with Container.Kind, and slots the input
+	// slot of each type they supply beyond HTTP's; written under mu until
+	// sealed, read-only afterwards.
+	kinds []*Kind
+	slots map[reflect.Type]int
+
 	failed       []error // failed registration calls, unprefixed; guarded by mu
 	failedAtSeal int     // len(failed) when sealed: the failures that shape the graph; guarded by mu
 	// unusable reports the registrations that failed before sealing to
@@ -230,6 +236,9 @@ func (c *Container) provide(fn any, opts []Option) error {
 		return fmt.Errorf("Provide %s: register every provider before the first NewScope or Handler: %w", p, ErrSealed)
 	}
 	for _, t := range p.provides() {
+		if c.slots[t] > 0 {
+			return fmt.Errorf("Provide %s: %v is an input of %s, given to each Scope when it opens, and cannot be provided: %w", p, t, c.suppliers(t), ErrBadProvider)
+		}
 		if prev := c.byType[t]; prev != nil {
 			return fmt.Errorf("Provide %s: %v is already provided by %s; remove one of them or give them distinct types: %w", p, t, prev, ErrAlreadyProvided)
 		}

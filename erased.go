@@ -150,25 +150,28 @@ func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange)
 			w := ifaceWords(ctx)
 			a[n], a[n+1] = w[0], w[1]
 			n += 2
-		case depWriter:
-			rw := &in.w
-			if x != nil {
-				rw = &x.w
-			}
-			if *rw == nil {
-				return errNotHTTP(d.typ)
-			}
-			w := ifaceWords(rw)
-			a[n], a[n+1] = w[0], w[1]
-			n += 2
-		case depRequest:
-			if x == nil {
-				if in.req == nil {
-					return errNotHTTP(d.typ)
+		case depInput:
+			switch {
+			case d.slot == slotWriter: // an interface: its two words
+				rw := &in.w
+				if x != nil {
+					rw = &x.w
 				}
-				a[n] = unsafe.Pointer(in.req)
-			} else {
+				if *rw == nil {
+					return in.missing(s, d.typ)
+				}
+				w := ifaceWords(rw)
+				a[n], a[n+1] = w[0], w[1]
+				n += 2
+				continue
+			case d.slot == slotRequest && x != nil:
 				a[n] = unsafe.Pointer(x.r)
+			default: // a pointer (paramWords), held in the interface itself
+				v, err := in.input(s, d)
+				if err != nil {
+					return err
+				}
+				a[n] = ifaceWords(&v)[1]
 			}
 			n++
 		default: // a provider's value, the Scope, or a missing dependency

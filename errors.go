@@ -30,6 +30,10 @@ var (
 	ErrBadProvider = errors.New("bad provider")
 	// ErrPanic is matched by every [PanicError].
 	ErrPanic = errors.New("panic")
+	// ErrNotSupplied means a provider needs an input that its Scope's Kind
+	// is not given, such as *http.Request in a job. It wraps
+	// ErrNotProvided, so errors.Is matches both.
+	ErrNotSupplied = fmt.Errorf("not supplied: %w", ErrNotProvided)
 )
 
 // BuildError reports that building a value of Type failed. Err is the

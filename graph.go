@@ -183,13 +183,13 @@ const (
 	depMissing                 // nothing provides it
 	depContext                 // the Scope's context
 	depScope                   // the Scope itself
-	depRequest                 // the *http.Request of an HTTP scope
-	depWriter                  // the http.ResponseWriter of an HTTP scope
+	depInput                   // an input the Scope is given when it opens, in slot
 )
 
 // dep is one compiled parameter.
 type dep struct {
 	kind  depKind
+	slot  uint16       // for depInput: where the Scope keeps the value (kind.go)
 	typ   reflect.Type // the parameter's type; for Fresh[T], T
 	p     *provider    // for depProvider and depFresh
 	fresh freshMarker  // for depFresh: wraps a value into Fresh[T]
@@ -219,10 +219,9 @@ func (c *Container) depFor(t reflect.Type) dep {
 		return dep{kind: depContext, typ: t}
 	case scopeType:
 		return dep{kind: depScope, typ: t}
-	case requestType:
-		return dep{kind: depRequest, typ: t}
-	case writerType:
-		return dep{kind: depWriter, typ: t}
+	}
+	if slot := c.slotFor(t); slot >= 0 {
+		return dep{kind: depInput, typ: t, slot: uint16(slot)}
 	}
 	if isFresh(t) {
 		f := reflect.Zero(t).Interface().(freshMarker)
@@ -289,6 +288,7 @@ func (c *Container) Validate() error {
 	for _, p := range dedupe(c.check(c.providers)) {
 		errs = append(errs, publicError(p.GraphError))
 	}
+	errs = append(errs, c.unsuppliable()...)
 	return errors.Join(errs...)
 }
 
@@ -380,7 +380,7 @@ func (k *checker) edge(p *provider, d dep) {
 // captive says why a Singleton must not depend on d, or "" if it may.
 func captive(d dep) string {
 	switch d.kind {
-	case depContext, depScope, depRequest, depWriter:
+	case depContext, depScope, depInput:
 		return fmt.Sprintf("the per-request input %v", d.typ)
 	case depFresh:
 		return fmt.Sprintf("Fresh[%v], a value built for one use site", d.typ)

@@ -111,7 +111,7 @@ func (g *Group) link(h *handler) error {
 	}
 	h.inputs = sv.inputs
 	h.needReq, h.needW = h.needReq || sv.req, h.needW || sv.w
-	return g.c.checkDeps(h.name, all)
+	return errors.Join(g.c.checkDeps(h.name, all), g.c.HTTPKind().checkSupplied(h.name, all))
 }
 
 // checkDeps reports, joined, every problem of the graph reachable from deps:
@@ -159,12 +159,12 @@ func survey(deps []dep) surveyed {
 	var walk func([]dep)
 	walk = func(deps []dep) {
 		for _, d := range deps {
-			switch d.kind {
-			case depRequest:
+			switch {
+			case d.kind == depInput && d.slot == slotRequest:
 				sv.req = true
-			case depWriter:
+			case d.kind == depInput && d.slot == slotWriter:
 				sv.w = true
-			case depScope:
+			case d.kind == depScope:
 				sv.req, sv.w = true, true
 			}
 			if d.p == nil {

@@ -372,11 +372,14 @@ func (x *exchange) arg(d dep, t reflect.Type) (reflect.Value, error) {
 	case depContext:
 		x.hs.argCtx = x.ctx
 		return reflect.ValueOf(&x.hs.argCtx).Elem(), nil
-	case depRequest:
-		return reflect.ValueOf(x.r), nil
-	case depWriter:
-		x.hs.argW = x.w
-		return reflect.ValueOf(&x.hs.argW).Elem(), nil
+	case depInput:
+		switch d.slot {
+		case slotRequest:
+			return reflect.ValueOf(x.r), nil
+		case slotWriter:
+			x.hs.argW = x.w
+			return reflect.ValueOf(&x.hs.argW).Elem(), nil
+		}
 	}
 	v, err := x.s.resolve(d)
 	if err != nil || v == nil {

@@ -48,15 +48,80 @@ type Scope struct {
 	cause error      // how the request ended, passed to func(error) cleanups
 
 	observerPanic atomic.Pointer[panicked] // the first observer panic not raised yet
+
+	kind *Kind // the Kind it was opened as; nil for NewScope and HTTP. Set at open.
 }
 
-// inputs are what a Scope's providers see of the request: its context and,
-// for an HTTP request, the request and writer of the handler that runs.
+// inputs are what a Scope's providers see of the request: its context and
+// the inputs of its Kind (kind.go), by slot. HTTP's two have fields of
+// their own, for an HTTP request the request and writer of the handler
+// that runs; the rest are in vals.
 type inputs struct {
 	ctx  context.Context
 	done <-chan struct{} // ctx.Done(), read once
 	req  *http.Request
 	w    http.ResponseWriter
+	vals []any // by slot - firstSlot; nil where not given
+}
+
+// input returns the value of the input d.
+func (in *inputs) input(s *Scope, d *dep) (any, error) {
+	switch d.slot {
+	case slotRequest:
+		if in.req != nil {
+			return in.req, nil
+		}
+	case slotWriter:
+		if in.w != nil {
+			return in.w, nil
+		}
+	default:
+		if i := int(d.slot) - firstSlot; i < len(in.vals) && in.vals[i] != nil {
+			return in.vals[i], nil
+		}
+	}
+	return nil, in.missing(s, d.typ)
+}
+
+// missing is the error of an input t that the Scope s was not given.
+func (in *inputs) missing(s *Scope, t reflect.Type) error {
+	if s.kind == nil && slotOf(t) >= 0 {
+		return errNotHTTP(t)
+	}
+	opened := "a Scope opened by NewScope, which is given no inputs"
+	if s.kind != nil {
+		opened = "this Scope of kind " + s.kind.name + ", opened without it"
+	}
+	return &GraphError{Err: ErrNotSupplied, Path: []reflect.Type{t},
+		Detail: fmt.Sprintf("%v is an input of %s, not of %s", t, s.c.suppliers(t), opened)}
+}
+
+// has reports whether the input in slot was given.
+func (in *inputs) has(slot int) bool {
+	switch slot {
+	case slotRequest:
+		return in.req != nil
+	case slotWriter:
+		return in.w != nil
+	}
+	i := slot - firstSlot
+	return i < len(in.vals) && in.vals[i] != nil
+}
+
+// set gives the input in slot the value v, of the slot's type.
+func (in *inputs) set(slot int, v any) {
+	switch slot {
+	case slotRequest:
+		in.req, _ = v.(*http.Request)
+	case slotWriter:
+		in.w, _ = v.(http.ResponseWriter)
+	default:
+		i := slot - firstSlot
+		if i >= len(in.vals) {
+			in.vals = append(in.vals, make([]any, i+1-len(in.vals))...)
+		}
+		in.vals[i] = v
+	}
 }
 
 // NewScope opens a Scope, one request's cache, whose providers see ctx as
@@ -223,16 +288,8 @@ func (s *Scope) value(r *resolution, d *dep) (any, error) {
 		return s.inputs().ctx, nil
 	case depScope:
 		return s, nil
-	case depRequest:
-		if req := s.inputs().req; req != nil {
-			return req, nil
-		}
-		return nil, errNotHTTP(d.typ)
-	case depWriter:
-		if w := s.inputs().w; w != nil {
-			return w, nil
-		}
-		return nil, errNotHTTP(d.typ)
+	case depInput:
+		return s.inputs().input(s, d)
 	}
 	return nil, &GraphError{Err: ErrNotProvided, Path: []reflect.Type{d.typ}, Detail: fmt.Sprintf("nothing provides %v; register a provider for it with Provide", d.typ)}
 }
