@@ -96,11 +96,9 @@ func newWorker[T river.JobArgs](k *depend.Kind, fn any) (*worker[T], error) {
 	}
 	w.plain = len(in) == t.NumIn()
 	w.deps = reflect.FuncOf(in, []reflect.Type{t.Out(0)}, false)
-	root := fn
-	if !w.plain {
-		root = reflect.Zero(w.deps).Interface() // Check reads only its parameters
-	}
-	if err := k.Check(root); err != nil {
+	// Check what the Scope resolves: fn's parameters but the job. Check
+	// reads only the root's type, and names fn by it; the prefix names fn.
+	if err := k.Check(reflect.Zero(w.deps).Interface()); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return w, nil
