@@ -18,10 +18,12 @@ import (
 )
 
 // openDB opens a new SQLite database in a temp dir, migrated for River, with
-// a ledger table that the tests' jobs write to.
-func openDB(t testing.TB) *sql.DB {
+// a ledger table that the tests' jobs write to, and a foreign key checked
+// at commit, to make a commit fail.
+func openDB(t testing.TB) (db *sql.DB, path string) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "river.db")+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+	path = filepath.Join(t.TempDir(), "river.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
 	require.NoError(t, err)
 	db.SetMaxOpenConns(1) // riversqlite's advice: SQLite has one writer
 	t.Cleanup(func() { db.Close() })
@@ -30,9 +32,11 @@ func openDB(t testing.TB) *sql.DB {
 	require.NoError(t, err)
 	_, err = migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	require.NoError(t, err)
-	_, err = db.ExecContext(ctx, `CREATE TABLE ledger(key TEXT, attempt INTEGER)`)
+	_, err = db.ExecContext(ctx, `CREATE TABLE ledger(key TEXT, attempt INTEGER);
+		CREATE TABLE parent(id INTEGER PRIMARY KEY);
+		CREATE TABLE child(parent_id INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)`)
 	require.NoError(t, err)
-	return db
+	return db, path
 }
 
 // soon makes a failed job due again at once: River then makes it available
@@ -87,9 +91,14 @@ func waitDone(t testing.TB, client *river.Client[*sql.Tx], ids ...int64) map[int
 	return rows
 }
 
-// ledger returns the attempts that wrote key's rows, as committed.
-func ledger(t testing.TB, db *sql.DB, key string) []int {
+// ledger returns the attempts that wrote key's rows, as committed: it reads
+// the database at path through a connection of its own, which sees no
+// transaction left open on the workers' connection.
+func ledger(t testing.TB, path, key string) []int {
 	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	require.NoError(t, err)
+	defer db.Close()
 	rs, err := db.QueryContext(context.Background(), `SELECT attempt FROM ledger WHERE key = ? ORDER BY attempt`, key)
 	require.NoError(t, err)
 	defer rs.Close()

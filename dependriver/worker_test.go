@@ -112,6 +112,13 @@ func write(ta *tally) func(context.Context, *river.Job[WriteArgs], *sql.Tx, *att
 			if calls == 1 {
 				return river.JobSnooze(0)
 			}
+		case "commit-fails":
+			// A row whose parent is missing: the foreign key is checked
+			// at COMMIT, which fails after the worker returned nil.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO child(parent_id) VALUES (404)`); err != nil {
+				return err
+			}
+			fallthrough
 		case "complete", "complete-then-fail":
 			// Transactional completion: the job is completed in the
 			// transaction that commits, or rolls back, with the work.
@@ -133,7 +140,7 @@ func TestEachAttemptRunsInItsOwnScopeAndTransaction(t *testing.T) {
 		state       rivertype.JobState
 		ledger      []int    // the attempts whose rows were committed
 		calls       int      // the worker's calls, each in a Scope of its own
-		commits     int      // of the job's transactions
+		commits     int      // the transactions that tried to commit
 		errors      []string // River's record of the failed attempts
 		reported    int      // errors of the cleanups after the outcome
 	}{
@@ -145,9 +152,10 @@ func TestEachAttemptRunsInItsOwnScopeAndTransaction(t *testing.T) {
 		{mode: "snooze-once", state: rivertype.JobStateCompleted, ledger: []int{1}, calls: 2, commits: 1},
 		{mode: "complete", state: rivertype.JobStateCompleted, ledger: []int{1}, calls: 1, commits: 1},
 		{mode: "complete-then-fail", maxAttempts: 1, state: rivertype.JobStateDiscarded, ledger: []int{}, calls: 1, errors: []string{"card declined"}},
+		{mode: "commit-fails", maxAttempts: 1, state: rivertype.JobStateDiscarded, ledger: []int{}, calls: 1, commits: 1, errors: []string{"FOREIGN KEY constraint failed"}},
 		{mode: "late-cleanup-fails", state: rivertype.JobStateCompleted, ledger: []int{1}, calls: 1, commits: 1, reported: 1},
 	}
-	db := openDB(t)
+	db, path := openDB(t)
 	var ta tally
 	var reported []string
 	k := app(t, db, &ta, &reported)
@@ -168,7 +176,7 @@ func TestEachAttemptRunsInItsOwnScopeAndTransaction(t *testing.T) {
 		t.Run(tt.mode, func(t *testing.T) {
 			row := rows[ids[i]]
 			assert.Equal(t, tt.state, row.State)
-			assert.Equal(t, tt.ledger, ledger(t, db, tt.mode), "the committed rows")
+			assert.Equal(t, tt.ledger, ledger(t, path, tt.mode), "the committed rows")
 			got := ta.get(tt.mode)
 			assert.Equal(t, tt.calls, got.calls, "worker calls")
 			for _, n := range []int{got.attempts, got.txBegun, got.commits + got.rollbacks, got.closed, len(got.scopes)} {
@@ -209,7 +217,7 @@ type deadline struct {
 }
 
 func TestTheScopeSeesTheJobTimeout(t *testing.T) {
-	db := openDB(t)
+	db, _ := openDB(t)
 	c := depend.New()
 	k := dependriver.Kind(c)
 	require.NoError(t, c.Provide(func(ctx context.Context) deadline {
