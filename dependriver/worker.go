@@ -42,7 +42,9 @@ func Kind(c *depend.Container, opts ...depend.KindOption) *depend.Kind {
 // is returned, the cleanups of the BeforeResponse values learn it: a
 // per-job transaction commits on success and rolls back on failure, and a
 // failed commit fails the attempt. A panic in fn or a provider fails the
-// attempt with a *depend.PanicError, which keeps the stack. Each attempt,
+// attempt with a *depend.PanicError, which keeps the stack (River records
+// it as an error, without a trace; errors.As finds it in River's
+// ErrorHandler). Each attempt,
 // retries included, gets a fresh Scope.
 //
 // Worker checks fn when it is called, as depend's Handler checks a handler:
