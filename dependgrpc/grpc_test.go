@@ -201,6 +201,9 @@ func TestAPanicIsInternalAndTheServerGoesOn(t *testing.T) {
 			if len(reported) != 1 || !errors.Is(reported[0], depend.ErrPanic) || !strings.Contains(reported[0].Error(), "secret") {
 				t.Errorf("reported %v, want the panic", reported)
 			}
+			if rep.unscoped != 0 {
+				t.Error("reported with a context that does not carry the RPC's Scope")
+			}
 		})
 	}
 	got, err := echo(t.Context(), cc, "still serving")

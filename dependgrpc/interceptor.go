@@ -19,18 +19,21 @@ import (
 // BeforeResponse cleanups learn the handler's error, a failed commit
 // replaces a success (the response is then dropped), and a panic is
 // recovered. The outcome is answered as Status maps it; an error whose text
-// Status hides is passed to k.Report with the method's name. The returned
+// Status hides is passed to k.Report with the method's name, and with the
+// Scope's context (closed by then) if the Scope opened. The returned
 // interceptor is safe for concurrent use.
 func UnaryServerInterceptor(k *depend.Kind) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		var resp any
+		at := ctx // where a hidden error is reported: the Scope's context once it opened
 		err := k.Run(ctx, func(ctx context.Context) error {
+			at = ctx
 			var err error
 			resp, err = handler(ctx, req)
 			return err
 		}, depend.With(incoming(ctx)), depend.With(Call{FullMethod: info.FullMethod, Request: req}))
 		if err != nil {
-			return nil, answer(ctx, k, info.FullMethod, err)
+			return nil, answer(at, k, info.FullMethod, err)
 		}
 		return resp, nil
 	}
@@ -45,11 +48,12 @@ func UnaryServerInterceptor(k *depend.Kind) grpc.UnaryServerInterceptor {
 // The returned interceptor is safe for concurrent use.
 func StreamServerInterceptor(k *depend.Kind) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		ctx := ss.Context()
-		err := k.Run(ctx, func(ctx context.Context) error {
+		at := ss.Context()
+		err := k.Run(at, func(ctx context.Context) error {
+			at = ctx
 			return handler(srv, &scopedStream{ServerStream: ss, ctx: ctx})
-		}, depend.With(incoming(ctx)), depend.With(Call{FullMethod: info.FullMethod}))
-		return answer(ctx, k, info.FullMethod, err)
+		}, depend.With(incoming(at)), depend.With(Call{FullMethod: info.FullMethod}))
+		return answer(at, k, info.FullMethod, err)
 	}
 }
 

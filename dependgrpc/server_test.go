@@ -169,14 +169,18 @@ func scope(t testing.TB, ctx context.Context) *depend.Scope {
 
 // reports collects what a Kind reports.
 type reports struct {
-	mu   sync.Mutex
-	errs []error
+	mu       sync.Mutex
+	errs     []error
+	unscoped int // reports whose context carried no Scope
 }
 
-func (r *reports) add(_ context.Context, err error) {
+func (r *reports) add(ctx context.Context, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.errs = append(r.errs, err)
+	if _, ok := depend.ScopeFrom(ctx); !ok {
+		r.unscoped++
+	}
 }
 
 func (r *reports) take() []error {
