@@ -111,7 +111,7 @@ func serve(t *testing.T) *fixture {
 var protocols = []struct {
 	name string
 	opts []connect.ClientOption
-}{{"connect", nil}, {"grpc", []connect.ClientOption{connect.WithGRPC()}}}
+}{{"connect", nil}, {"grpc", []connect.ClientOption{connect.WithGRPC()}}, {"grpcweb", []connect.ClientOption{connect.WithGRPCWeb()}}}
 
 func call(t *testing.T, f *fixture, proc string, opts []connect.ClientOption, msg, commit string) (string, error) {
 	client := connect.NewClient[wrapperspb.StringValue, wrapperspb.StringValue](f.client, f.url+proc, opts...)
