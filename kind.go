@@ -50,10 +50,13 @@ func (s Supply) applyKind(k *Kind) error {
 	case s.t == nil:
 		return fmt.Errorf("the zero Supply names no type; make it with Supplies[T](): %w", ErrBadProvider)
 	case s.t == contextType || s.t == scopeType || s.t == errorType:
+		//lint:ignore ST1005 the message starts with the option as the caller wrote it
 		return fmt.Errorf("Supplies[%v]: every Scope has its %v already; drop it: %w", s.t, s.t, ErrBadProvider)
 	case isFresh(s.t):
+		//lint:ignore ST1005 the message starts with the option as the caller wrote it
 		return fmt.Errorf("Supplies[%v]: Fresh is only for parameters: %w", s.t, ErrBadProvider)
 	case slices.Contains(k.supplies, s.t):
+		//lint:ignore ST1005 the message starts with the option as the caller wrote it
 		return fmt.Errorf("Supplies[%v] is given twice: %w", s.t, ErrBadProvider)
 	}
 	k.supplies = append(k.supplies, s.t)

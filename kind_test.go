@@ -30,8 +30,7 @@ type Meta map[string][]string
 type jobLog struct{ lines []string }
 
 type jobTx struct {
-	job   *Job
-	ended string
+	job *Job
 }
 
 func jobKind(t *testing.T, c *depend.Container, opts ...depend.KindOption) *depend.Kind {
