@@ -64,7 +64,8 @@ type reportTo func(context.Context, error)
 
 // ReportTo returns the KindOption that sends to fn the errors that Run
 // does not return: those of the cleanups that run after the outcome is
-// decided (registered without BeforeResponse). Without it they are logged
+// decided (registered without BeforeResponse), and those an integration
+// passes to Kind.Report because it hides them. Without it they are logged
 // with slog.Default() at level ERROR. fn must be safe for concurrent use.
 func ReportTo(fn func(ctx context.Context, err error)) KindOption { return reportTo(fn) }
 
@@ -313,6 +314,20 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 }
 
 var errWorkGoexit = errors.New("depend: the unit of work called runtime.Goexit")
+
+// Report sends err where k's ReportTo sends the errors Run does not return
+// (slog.Default() without it), for an integration that hides an error from
+// its caller, such as a gRPC interceptor answering Internal without the
+// text. A nil err is ignored. Report is safe for concurrent use.
+func (k *Kind) Report(ctx context.Context, err error) {
+	if k == nil || err == nil {
+		return
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	k.reportError(ctx, err)
+}
 
 func (k *Kind) reportError(ctx context.Context, err error) {
 	if k.report != nil {

@@ -323,3 +323,19 @@ func TestConcurrentRunsKeepTheirOwnInputs(t *testing.T) {
 }
 
 var runtime_Goexit = runtime.Goexit
+
+func TestKindReportSendsWhereReportToDoes(t *testing.T) {
+	c := depend.New()
+	var got []string
+	k := c.Kind("job", depend.ReportTo(func(ctx context.Context, err error) {
+		assert.NotNil(t, ctx)
+		got = append(got, err.Error())
+	}))
+	k.Report(context.Background(), errors.New("hidden from the caller"))
+	var noContext context.Context // nil: Report uses context.Background()
+	k.Report(noContext, errors.New("no context"))
+	k.Report(context.Background(), nil)
+	assert.Equal(t, []string{"hidden from the caller", "no context"}, got)
+	var nilKind *depend.Kind
+	assert.NotPanics(t, func() { nilKind.Report(context.Background(), errors.New("x")) })
+}
