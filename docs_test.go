@@ -39,12 +39,13 @@ import (
 var snippetDocs = []string{"README.md", "docs/guide.md", "docs/fastapi.md"}
 
 // snippetSources returns the Go files that may define snippets. Root test
-// files, dependtest, openapi's tests and the examples module cover
+// files, dependtest, the tests of openapi and of the dependgrpc and
+// dependriver modules, and the examples module cover
 // everything the docs show; the library's own source is deliberately not
 // scanned, so that docs never pin its implementation.
 func snippetSources() ([]string, error) {
 	var files []string
-	for _, pattern := range []string{"*_test.go", "dependtest/*.go", "openapi/*_test.go"} {
+	for _, pattern := range []string{"*_test.go", "dependtest/*.go", "openapi/*_test.go", "dependgrpc/*_test.go", "dependriver/*_test.go"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			return nil, err

@@ -24,6 +24,7 @@ type Outbox struct{ mail []string }
 // job, given the job, ended with the job's outcome.
 func ExampleKind_Run_workerLoop() {
 	ctx := context.Background()
+	// snippet jobs-kind-run
 	c := depend.New()
 	k := c.Kind("email", depend.Supplies[*Email]())
 	// One Outbox per job: sent if the job succeeds, dropped if it fails or
@@ -63,6 +64,7 @@ func ExampleKind_Run_workerLoop() {
 		}, depend.With(job))
 		fmt.Printf("job %d: %v\n", job.ID, err) // ack, retry or dead-letter it
 	}
+	// end snippet
 
 	// Output:
 	// job 1: outbox sent ["receipt to ada@example.com"]

@@ -17,6 +17,7 @@ import (
 	"github.com/godepend/depend"
 )
 
+// snippet connect-finish
 // Finish returns the connect interceptor that hands each unary RPC's
 // outcome to the Scope that depend's Middleware opened, so that the
 // BeforeResponse cleanups (a commit) learn it before connect answers. A
@@ -47,3 +48,5 @@ func Finish(report func(context.Context, error)) connect.UnaryInterceptorFunc {
 		}
 	}
 }
+
+// end snippet

@@ -96,10 +96,12 @@ func serve(t *testing.T) *fixture {
 		}
 	}, depend.BeforeResponse))
 
+	// snippet connect-mux
 	mux := http.NewServeMux()
 	mux.Handle(finishedProc, connect.NewUnaryHandler(finishedProc, greet(t),
 		connect.WithInterceptors(Finish(f.report))))
 	srv := httptest.NewUnstartedServer(c.Middleware(mux)) // one Scope per RPC
+	// end snippet
 	mux.Handle(plainProc, connect.NewUnaryHandler(plainProc, greet(t)))
 	srv.EnableHTTP2 = true // for the gRPC protocol
 	srv.StartTLS()
