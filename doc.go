@@ -121,6 +121,19 @@
 // [Annotate]. Package [github.com/godepend/depend/openapi] builds an
 // OpenAPI 3.1 document from them, as FastAPI does from its dependencies.
 //
+// # Scopes beyond HTTP
+//
+// A gRPC call or a job from a queue needs a Scope as a request does. A [Kind],
+// declared with [Container.Kind], is a kind of Scope: a name and the inputs
+// ([Supplies]) that each of its Scopes is given when it opens ([With]).
+// [Kind.Run] runs one unit of work in a Scope of its own and ends it with
+// the work's outcome, as [Handler] does for a request; [Kind.NewScope] opens
+// one for work that lasts longer, and [Kind.Check] checks at startup that
+// what the work needs can be built from what the kind supplies. HTTP is
+// the kind [Container.HTTPKind], whose inputs are the request and the
+// writer. Modules github.com/godepend/depend/dependgrpc and
+// github.com/godepend/depend/dependriver serve gRPC and River with kinds.
+//
 // # Tracing
 //
 // [Container.Observe] registers a func that receives an [Event] for each
