@@ -289,6 +289,13 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 	if err != nil {
 		return err
 	}
+	if err := s.enter(); err != nil { // a closed or unusable Container
+		err = publicError(err)
+		if cerr := s.CloseWithError(err); cerr != nil {
+			k.reportError(s.open.ctx, cerr)
+		}
+		return err
+	}
 	returned := false
 	defer func() {
 		if p := recover(); p != nil {
@@ -296,18 +303,17 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 		} else if !returned {
 			err = errWorkGoexit // the cleanups roll back; the Goexit goes on
 		}
-		if finished := s.finish(err); err == nil {
+		// Finish while still entered: fn may have closed the Scope, and
+		// only a call in flight keeps its table from being released.
+		finished := s.finish(err)
+		s.leave()
+		if err == nil {
 			err = finished
 		}
 		if cerr := s.CloseWithError(err); cerr != nil {
 			k.reportError(s.open.ctx, cerr)
 		}
 	}()
-	if err := s.enter(); err != nil { // a closed or unusable Container
-		returned = true
-		return publicError(err)
-	}
-	defer s.leave()
 	err = fn(s.open.ctx)
 	returned = true
 	return err

@@ -339,3 +339,26 @@ func TestKindReportSendsWhereReportToDoes(t *testing.T) {
 	var nilKind *depend.Kind
 	assert.NotPanics(t, func() { nilKind.Report(context.Background(), errors.New("x")) })
 }
+
+// TestKindRunSurvivesAUnitThatClosesItsScope: fn may close the Scope it was
+// given (Close is idempotent and safe for concurrent use); Run must still
+// end the Scope without touching the table the close released.
+func TestKindRunSurvivesAUnitThatClosesItsScope(t *testing.T) {
+	c := depend.New()
+	k := c.Kind("job", depend.Supplies[*Job]())
+	var ended atomic.Int64
+	require.NoError(t, c.Provide(func(j *Job) (*jobTx, func(error)) {
+		return &jobTx{job: j}, func(error) { ended.Add(1) }
+	}, depend.BeforeResponse))
+	var err error
+	require.NotPanics(t, func() {
+		err = k.Run(context.Background(), func(ctx context.Context) error {
+			s, _ := depend.ScopeFrom(ctx)
+			_, rerr := depend.Resolve[*jobTx](s)
+			require.NoError(t, rerr)
+			return s.Close()
+		}, depend.With(&Job{ID: 1}))
+	})
+	assert.NoError(t, err)
+	assert.Equal(t, int64(1), ended.Load(), "the cleanup runs once")
+}
