@@ -64,7 +64,8 @@ type reportTo func(context.Context, error)
 
 // ReportTo returns the KindOption that sends to fn the errors that Run
 // does not return: those of the cleanups that run after the outcome is
-// decided (registered without BeforeResponse), and those an integration
+// decided (registered without BeforeResponse), those of the BeforeResponse
+// cleanups of a unit of work that failed (a failed rollback), and those an integration
 // passes to Kind.Report because it hides them. Without it they are logged
 // with slog.Default() at level ERROR. fn must be safe for concurrent use.
 func ReportTo(fn func(ctx context.Context, err error)) KindOption { return reportTo(fn) }
@@ -274,7 +275,8 @@ func typeList(ts []reflect.Type) string {
 // When fn returns, Run runs the cleanups of the BeforeResponse values with
 // fn's error as their cause (commit on success, roll back on failure); if fn
 // succeeded, their error becomes the outcome, so a failed commit never
-// acknowledges a job. Then it closes the Scope with the outcome; the errors
+// acknowledges a job, and if fn failed, their error (a failed rollback)
+// goes to ReportTo. Then it closes the Scope with the outcome; the errors
 // of the other cleanups go to ReportTo, not to the caller, since the
 // outcome is already decided. A panic in fn or a provider becomes a
 // *PanicError, returned; fn's own error is returned unchanged, so errors.Is
@@ -309,6 +311,8 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 		s.leave()
 		if err == nil {
 			err = finished
+		} else if finished != nil { // the outcome is err's: a failed rollback is reported
+			k.reportError(s.open.ctx, finished)
 		}
 		if cerr := s.CloseWithError(err); cerr != nil {
 			k.reportError(s.open.ctx, cerr)

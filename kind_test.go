@@ -362,3 +362,28 @@ func TestKindRunSurvivesAUnitThatClosesItsScope(t *testing.T) {
 	assert.NoError(t, err)
 	assert.Equal(t, int64(1), ended.Load(), "the cleanup runs once")
 }
+
+// TestKindRunReportsAFailedRollback: when the unit of work fails, the
+// outcome is its error, and a BeforeResponse cleanup that fails too (a
+// rollback) is reported, not lost, as Handler reports it.
+func TestKindRunReportsAFailedRollback(t *testing.T) {
+	c := depend.New()
+	var reported []error
+	k := c.Kind("job", depend.Supplies[*Job](), depend.ReportTo(func(_ context.Context, err error) {
+		reported = append(reported, err)
+	}))
+	errRollback := errors.New("rollback failed")
+	require.NoError(t, c.Provide(func(j *Job) (*jobTx, func(error) error) {
+		return &jobTx{job: j}, func(error) error { return errRollback }
+	}, depend.BeforeResponse))
+	errJob := errors.New("job failed")
+	err := k.Run(context.Background(), func(ctx context.Context) error {
+		s, _ := depend.ScopeFrom(ctx)
+		_, rerr := depend.Resolve[*jobTx](s)
+		require.NoError(t, rerr)
+		return errJob
+	}, depend.With(&Job{ID: 1}))
+	assert.Same(t, errJob, err, "the outcome is the unit's error")
+	require.Len(t, reported, 1, "the failed rollback is reported")
+	assert.ErrorIs(t, reported[0], errRollback)
+}

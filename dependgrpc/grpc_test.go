@@ -147,10 +147,13 @@ func TestBeforeResponseCommitsOrRollsBack(t *testing.T) {
 				t.Errorf("the cleanup learned %q, want %q", cause, tt.wantCause)
 			}
 			reported := rep.take()
-			if hidden := tt.wantCode == codes.Unknown; hidden != (len(reported) == 1) {
-				t.Errorf("reported %v; want a report only when the text is hidden", reported)
+			rollbackFailed := tt.handler != nil && tt.commit != nil
+			if hidden := tt.wantCode == codes.Unknown; (hidden || rollbackFailed) != (len(reported) == 1) {
+				t.Errorf("reported %v; want a report only when the text is hidden or a rollback failed", reported)
 			} else if hidden && !strings.Contains(reported[0].Error(), "/secret") {
 				t.Errorf("the report %q lacks the hidden text", reported[0])
+			} else if rollbackFailed && !errors.Is(reported[0], tt.commit) {
+				t.Errorf("the report %q is not the failed rollback", reported[0])
 			}
 		})
 	}
