@@ -199,8 +199,29 @@ type Value struct {
 
 // With returns v as the input of type T for Kind.NewScope and Kind.Run.
 // Name T when it is an interface, since v's own type would be inferred:
-// With[http.ResponseWriter](w). It is safe for concurrent use.
-func With[T any](v T) Value { return Value{reflect.TypeFor[T](), v} }
+// With[http.ResponseWriter](w). A nil v (a nil pointer or map, say) gives
+// nothing: the calls that need the input fail with ErrNotSupplied. With is
+// safe for concurrent use.
+func With[T any](v T) Value {
+	var x any = v
+	if isNil(x) { // a nil pointer, map, slice, chan or func is not given
+		x = nil
+	}
+	return Value{reflect.TypeFor[T](), x}
+}
+
+// isNil reports whether x is nil or holds a nil pointer, map, slice, chan,
+// func or unsafe.Pointer.
+func isNil(x any) bool {
+	if x == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(x); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return v.IsNil()
+	}
+	return false
+}
 
 // NewScope opens a Scope of kind k, given values for the inputs k supplies,
 // whose providers see as their context.Context one that derives from ctx

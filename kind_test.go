@@ -387,3 +387,30 @@ func TestKindRunReportsAFailedRollback(t *testing.T) {
 	require.Len(t, reported, 1, "the failed rollback is reported")
 	assert.ErrorIs(t, reported[0], errRollback)
 }
+
+// TestAnInputGivenAsNilIsNotSupplied: NewScope's doc promises that an input
+// given as nil fails the calls that need it with ErrNotSupplied, rather than
+// handing providers a nil pointer or map to crash on.
+func TestAnInputGivenAsNilIsNotSupplied(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	require.NoError(t, c.Provide(func(m Meta) *jobLog { return &jobLog{lines: m["x"]} }))
+	k := jobKind(t, c)
+	for name, v := range map[string]depend.Value{
+		"a nil pointer":   depend.With[*Job](nil),
+		"a nil map":       depend.With[Meta](nil),
+		"a nil interface": depend.With[io.Reader](nil),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := k.NewScope(context.Background(), v)
+			require.NoError(t, err)
+			defer s.Close()
+			_, err = depend.Resolve[*jobTx](s)
+			assert.ErrorIs(t, err, depend.ErrNotSupplied)
+			_, err = depend.Resolve[*jobLog](s)
+			assert.ErrorIs(t, err, depend.ErrNotSupplied)
+			err = s.Invoke(func(*Job) {})
+			assert.ErrorIs(t, err, depend.ErrNotSupplied)
+		})
+	}
+}
