@@ -449,6 +449,13 @@ func (nilStatus) Error() string              { return "no status here" }
 func (nilStatus) GRPCStatus() *status.Status { return nil }
 func (nilStatus) StatusCode() int            { return 302 }
 
+// okStatus is an error whose GRPCStatus says OK: answering that status
+// would turn a failure (a failed commit, say) into a success.
+type okStatus struct{}
+
+func (okStatus) Error() string              { return "commit failed at /secret" }
+func (okStatus) GRPCStatus() *status.Status { return status.New(codes.OK, "") }
+
 func TestStatusOutsideAnRPC(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -460,6 +467,7 @@ func TestStatusOutsideAnRPC(t *testing.T) {
 		{"a nil GRPCStatus and a 3xx are neither", nilStatus{}, codes.Unknown, true},
 		{"a closed Container", depend.ErrContainerClosed, codes.Internal, true},
 		{"a cycle", fmt.Errorf("x: %w", depend.ErrCycle), codes.Internal, true},
+		{"an error whose status is OK is no success", okStatus{}, codes.Unknown, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

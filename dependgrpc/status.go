@@ -70,7 +70,8 @@ type statusCoder interface{ StatusCode() int }
 //     carries a status, since a panic is a bug.
 //   - An error with a GRPCStatus() *status.Status method anywhere in its
 //     chain: that status, unchanged; the wrapping text (depend's build
-//     path, for example) is dropped.
+//     path, for example) is dropped. A nil or OK status does not count,
+//     so that a failure (a failed commit, say) never answers OK.
 //   - context.Canceled or context.DeadlineExceeded in the chain: Canceled or
 //     DeadlineExceeded; the client ended the call, so nothing is hidden.
 //   - An error with a StatusCode() int method from 400 to 599 in its chain:
@@ -92,7 +93,7 @@ func Status(err error) (st *status.Status, hidden bool) {
 	}
 	var gs grpcStatuser
 	if errors.As(err, &gs) {
-		if st := gs.GRPCStatus(); st != nil {
+		if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK { // an error is never an OK
 			return st, false
 		}
 	}
