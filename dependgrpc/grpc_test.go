@@ -468,6 +468,7 @@ func TestStatusOutsideAnRPC(t *testing.T) {
 		{"a closed Container", depend.ErrContainerClosed, codes.Internal, true},
 		{"a cycle", fmt.Errorf("x: %w", depend.ErrCycle), codes.Internal, true},
 		{"an error whose status is OK is no success", okStatus{}, codes.Unknown, true},
+		{"a Kind or Provide refused as already provided", fmt.Errorf("x: %w", depend.ErrAlreadyProvided), codes.Internal, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

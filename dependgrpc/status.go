@@ -78,7 +78,7 @@ type statusCoder interface{ StatusCode() int }
 //     Code's code, with that error's own text if it is a 4xx; a 5xx sends
 //     only http.StatusText, as depend's HTTP layer does.
 //   - depend's own failures (depend.ErrNotProvided, ErrNotSupplied,
-//     ErrCycle, ErrCaptive, ErrBadProvider, ErrSealed, ErrScopeClosed,
+//     ErrCycle, ErrCaptive, ErrBadProvider, ErrAlreadyProvided, ErrSealed, ErrScopeClosed,
 //     ErrContainerClosed, and ErrRequestType): Internal, hidden.
 //   - Anything else: Unknown, grpc-go's own code for a plain error, but
 //     hidden, where grpc-go would send the text.
@@ -113,7 +113,7 @@ func Status(err error) (st *status.Status, hidden bool) {
 		}
 	}
 	for _, wiring := range []error{depend.ErrNotProvided, depend.ErrCycle, depend.ErrCaptive, depend.ErrBadProvider,
-		depend.ErrSealed, depend.ErrScopeClosed, depend.ErrContainerClosed, ErrRequestType} {
+		depend.ErrAlreadyProvided, depend.ErrSealed, depend.ErrScopeClosed, depend.ErrContainerClosed, ErrRequestType} {
 		if errors.Is(err, wiring) {
 			return status.New(codes.Internal, "internal error"), true
 		}
