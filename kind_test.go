@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -413,4 +414,35 @@ func TestAnInputGivenAsNilIsNotSupplied(t *testing.T) {
 			assert.ErrorIs(t, err, depend.ErrNotSupplied)
 		})
 	}
+}
+
+// TestAHandlerInsideAUnitOfWorkOpensItsOwnScope: an http.Handler served in
+// process with a request whose context derives from a unit of work's (an
+// in-memory transport, say) must not join the unit's Scope: joining would
+// finish it when the handler returns, committing the unit's transaction
+// before the unit's outcome is known.
+func TestAHandlerInsideAUnitOfWorkOpensItsOwnScope(t *testing.T) {
+	c := depend.New()
+	k := c.Kind("job", depend.Supplies[*Job]())
+	var causes []string
+	require.NoError(t, c.Provide(func(j *Job) (*jobTx, func(error)) {
+		return &jobTx{job: j}, func(err error) { causes = append(causes, fmt.Sprint(err)) }
+	}, depend.BeforeResponse))
+	h := c.Handler(func(ctx context.Context) {
+		s, _ := depend.ScopeFrom(ctx)
+		_, err := depend.Resolve[*jobTx](s)
+		assert.ErrorIs(t, err, depend.ErrNotSupplied, "the handler's Scope is an HTTP one")
+	})
+	errJob := errors.New("job failed")
+	err := k.Run(context.Background(), func(ctx context.Context) error {
+		s, _ := depend.ScopeFrom(ctx)
+		_, err := depend.Resolve[*jobTx](s)
+		require.NoError(t, err)
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+		require.NoError(t, err)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		return errJob
+	}, depend.With(&Job{ID: 1}))
+	assert.Same(t, errJob, err)
+	assert.Equal(t, []string{"job failed"}, causes, "the job's transaction learns the job's outcome, once")
 }
