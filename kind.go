@@ -185,8 +185,14 @@ func (c *Container) HTTPKind() *Kind {
 	return &Kind{c: c, name: httpKindName, supplies: []reflect.Type{requestType, writerType}}
 }
 
-// Name returns the Kind's name. It is safe for concurrent use.
-func (k *Kind) Name() string { return k.name }
+// Name returns the Kind's name, or "" for a nil Kind. It is safe for
+// concurrent use.
+func (k *Kind) Name() string {
+	if k == nil {
+		return ""
+	}
+	return k.name
+}
 
 // supplied reports whether k's Scopes are given t.
 func (k *Kind) supplied(t reflect.Type) bool { return slices.Contains(k.supplies, t) }

@@ -446,3 +446,8 @@ func TestAHandlerInsideAUnitOfWorkOpensItsOwnScope(t *testing.T) {
 	assert.Same(t, errJob, err)
 	assert.Equal(t, []string{"job failed"}, causes, "the job's transaction learns the job's outcome, once")
 }
+
+func TestANilKindHasNoName(t *testing.T) {
+	var k *depend.Kind
+	assert.NotPanics(t, func() { assert.Equal(t, "", k.Name()) })
+}
