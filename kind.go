@@ -272,6 +272,9 @@ func (k *Kind) give(in *inputs, values []Value) error {
 			return fmt.Errorf("Kind %s: value %d is the zero Value; make it with With(v): %w", k.name, i, ErrBadProvider)
 		}
 		if !k.supplied(v.t) {
+			if i := slices.IndexFunc(k.supplies, func(t reflect.Type) bool { return t.Kind() == reflect.Interface && v.t.Implements(t) }); i >= 0 {
+				return fmt.Errorf("Kind %s: With[%v] gives an input this kind does not supply; for its %v input, name the interface: With[%v](v): %w", k.name, v.t, k.supplies[i], k.supplies[i], ErrBadProvider)
+			}
 			return fmt.Errorf("Kind %s: With[%v] gives an input this kind does not supply (it supplies %s); declare it with Supplies[%v]() or drop it: %w", k.name, v.t, typeList(k.supplies), v.t, ErrBadProvider)
 		}
 		slot := k.c.slotFor(v.t)

@@ -447,6 +447,17 @@ func TestAHandlerInsideAUnitOfWorkOpensItsOwnScope(t *testing.T) {
 	assert.Equal(t, []string{"job failed"}, causes, "the job's transaction learns the job's outcome, once")
 }
 
+// TestWithOfAConcreteTypeNamesTheInterface: With infers v's own type, so
+// a value for an interface input that forgot to name T gets an error that
+// says which With to write.
+func TestWithOfAConcreteTypeNamesTheInterface(t *testing.T) {
+	c := depend.New()
+	k := jobKind(t, c)
+	_, err := k.NewScope(context.Background(), depend.With(strings.NewReader("x")))
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.ErrorContains(t, err, "With[io.Reader](v)")
+}
+
 func TestANilKindHasNoName(t *testing.T) {
 	var k *depend.Kind
 	assert.NotPanics(t, func() { assert.Equal(t, "", k.Name()) })
