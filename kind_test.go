@@ -462,3 +462,36 @@ func TestANilKindHasNoName(t *testing.T) {
 	var k *depend.Kind
 	assert.NotPanics(t, func() { assert.Equal(t, "", k.Name()) })
 }
+
+// TestErrNotSuppliedSaysWhichScopeLacksTheInput: the error names the kind
+// of Scope that asked, and does not blame NewScope or a missing With for
+// an input that kind of Scope is never given.
+func TestErrNotSuppliedSaysWhichScopeLacksTheInput(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	require.NoError(t, c.Provide(func(r *http.Request) *jobLog { return &jobLog{} }))
+	k := jobKind(t, c)
+	other := c.Kind("tick")
+
+	s := c.NewHTTPScope(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	defer s.Close()
+	_, err := depend.Resolve[*jobTx](s)
+	assert.ErrorIs(t, err, depend.ErrNotSupplied)
+	assert.ErrorContains(t, err, "not of Scopes of kind http")
+
+	s, err = other.NewScope(context.Background())
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = depend.Resolve[*jobTx](s)
+	assert.ErrorIs(t, err, depend.ErrNotSupplied)
+	assert.ErrorContains(t, err, "not of Scopes of kind tick")
+	_, err = depend.Resolve[*jobLog](s)
+	assert.ErrorIs(t, err, depend.ErrNotSupplied)
+	assert.ErrorContains(t, err, "not of Scopes of kind tick")
+
+	s, err = k.NewScope(context.Background())
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = depend.Resolve[*jobTx](s)
+	assert.ErrorContains(t, err, "not of this Scope of kind job, opened without it")
+}
