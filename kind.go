@@ -37,6 +37,7 @@ type KindOption interface {
 }
 
 // Supply is a KindOption naming an input type; make one with Supplies.
+// A Supply is an immutable value and safe for concurrent use.
 type Supply struct{ t reflect.Type }
 
 // Supplies returns the KindOption that each Scope of the Kind is given a
@@ -198,6 +199,8 @@ func (k *Kind) Name() string {
 func (k *Kind) supplied(t reflect.Type) bool { return slices.Contains(k.supplies, t) }
 
 // Value is an input given to a Scope when it opens; make one with With.
+// A Value is immutable and safe for concurrent use; the value it holds is
+// shared by every Scope it is given to.
 type Value struct {
 	t reflect.Type
 	v any
