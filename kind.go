@@ -377,7 +377,7 @@ func (k *Kind) reportError(ctx context.Context, err error) {
 		k.report(ctx, err)
 		return
 	}
-	slog.Default().ErrorContext(ctx, "unit of work: cleanup failed", slog.String("kind", k.name), slog.Any("err", err))
+	slog.Default().ErrorContext(ctx, "unit of work: an error its caller does not see", slog.String("kind", k.name), slog.Any("err", err))
 }
 
 // Check checks roots, funcs whose parameters are what a unit of work of

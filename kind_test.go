@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -494,4 +495,20 @@ func TestErrNotSuppliedSaysWhichScopeLacksTheInput(t *testing.T) {
 	defer s.Close()
 	_, err = depend.Resolve[*jobTx](s)
 	assert.ErrorContains(t, err, "not of this Scope of kind job, opened without it")
+}
+
+// TestKindReportLogsWhatItIsGiven: without ReportTo, Report logs with
+// slog.Default(); an integration reports errors that are no cleanup's (an
+// RPC answered without its text), so the message must not say one failed.
+func TestKindReportLogsWhatItIsGiven(t *testing.T) {
+	var buf strings.Builder
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+	c := depend.New()
+	k := c.Kind("rpc")
+	k.Report(context.Background(), errors.New("answered Internal: no such table"))
+	assert.NotContains(t, buf.String(), "cleanup failed")
+	assert.Contains(t, buf.String(), "kind=rpc")
+	assert.Contains(t, buf.String(), "no such table")
 }
