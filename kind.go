@@ -236,9 +236,10 @@ func isNil(x any) bool {
 // whose providers see as their context.Context one that derives from ctx
 // (context.Background() if nil) and carries the Scope, so ScopeFrom finds
 // it. An input k supplies that is not given (or given as nil) fails the
-// calls that need it with ErrNotSupplied. Close the Scope when the unit of
-// work ends, calling Finish first if it has BeforeResponse values; Run
-// does all that.
+// calls that need it with ErrNotSupplied. A *http.Request is given to
+// providers with the Scope's context, as NewHTTPScope gives it. Close the
+// Scope when the unit of work ends, calling Finish first if it has
+// BeforeResponse values; Run does all that.
 //
 // NewScope fails, and opens nothing, if a value is of a type k does not
 // supply or is given twice, or if k's declaration failed. It seals the
@@ -261,6 +262,9 @@ func (k *Kind) NewScope(ctx context.Context, values ...Value) (*Scope, error) {
 	}
 	ctx, cancel := c.scopeContext(ctx)
 	hs.ctx = scopeCtx{ctx, hs}
+	if r := hs.open.req; r != nil { // as NewHTTPScope: the request carries its Scope
+		hs.open.req = r.WithContext(&hs.ctx)
+	}
 	s := &hs.Scope
 	s.c, s.kind = c, k
 	s.open.ctx, s.open.done = &hs.ctx, hs.ctx.Done()

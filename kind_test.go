@@ -512,3 +512,25 @@ func TestKindReportLogsWhatItIsGiven(t *testing.T) {
 	assert.Contains(t, buf.String(), "kind=rpc")
 	assert.Contains(t, buf.String(), "no such table")
 }
+
+// TestAKindsRequestCarriesItsScope: a Kind that supplies *http.Request (the
+// http kind, or a Connect-like one) gives providers the request with the
+// Scope's context, as NewHTTPScope does, so that ScopeFrom on the request
+// finds this Scope and not the one of the request it came from.
+func TestAKindsRequestCarriesItsScope(t *testing.T) {
+	c := depend.New()
+	for _, k := range []*depend.Kind{c.HTTPKind(), c.Kind("webhook", depend.Supplies[*http.Request]())} {
+		outer := c.NewScope(context.Background())
+		r := httptest.NewRequestWithContext(outer.Context(), http.MethodPost, "/", nil)
+		s, err := k.NewScope(context.Background(), depend.With(r))
+		require.NoError(t, err)
+		got, err := depend.Resolve[*http.Request](s)
+		require.NoError(t, err)
+		in, ok := depend.ScopeFrom(got.Context())
+		assert.True(t, ok, k.Name())
+		assert.Same(t, s, in, "%s: the request's context carries the Scope it is an input of", k.Name())
+		assert.Equal(t, "/", got.URL.Path)
+		s.Close()
+		outer.Close()
+	}
+}
