@@ -242,7 +242,10 @@ type exchange struct {
 // begin joins the request's Scope, or opens one.
 func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 	ctx := r.Context()
-	if hs, ok := ctx.Value(scopeKey{}).(*httpScope); ok && hs.c == h.c {
+	// Only an HTTP Scope is joined: one of another Kind (a job, an RPC
+	// whose context reached an in-process handler) has its own inputs and
+	// outcome, and Finish here would commit its transaction early.
+	if hs, ok := ctx.Value(scopeKey{}).(*httpScope); ok && hs.c == h.c && (hs.kind == nil || hs.kind.name == httpKindName) {
 		x := exchange{hs: hs, s: &hs.Scope, ctx: ctx, r: r, w: w}
 		if tw, ok := w.(*trackWriter); ok && tw == &hs.tw {
 			x.tw = tw

@@ -37,6 +37,7 @@ type KindOption interface {
 }
 
 // Supply is a KindOption naming an input type; make one with Supplies.
+// A Supply is an immutable value and safe for concurrent use.
 type Supply struct{ t reflect.Type }
 
 // Supplies returns the KindOption that each Scope of the Kind is given a
@@ -64,7 +65,8 @@ type reportTo func(context.Context, error)
 
 // ReportTo returns the KindOption that sends to fn the errors that Run
 // does not return: those of the cleanups that run after the outcome is
-// decided (registered without BeforeResponse), and those an integration
+// decided (registered without BeforeResponse), those of the BeforeResponse
+// cleanups of a unit of work that failed (a failed rollback), and those an integration
 // passes to Kind.Report because it hides them. Without it they are logged
 // with slog.Default() at level ERROR. fn must be safe for concurrent use.
 func ReportTo(fn func(ctx context.Context, err error)) KindOption { return reportTo(fn) }
@@ -184,13 +186,21 @@ func (c *Container) HTTPKind() *Kind {
 	return &Kind{c: c, name: httpKindName, supplies: []reflect.Type{requestType, writerType}}
 }
 
-// Name returns the Kind's name. It is safe for concurrent use.
-func (k *Kind) Name() string { return k.name }
+// Name returns the Kind's name, or "" for a nil Kind. It is safe for
+// concurrent use.
+func (k *Kind) Name() string {
+	if k == nil {
+		return ""
+	}
+	return k.name
+}
 
 // supplied reports whether k's Scopes are given t.
 func (k *Kind) supplied(t reflect.Type) bool { return slices.Contains(k.supplies, t) }
 
 // Value is an input given to a Scope when it opens; make one with With.
+// A Value is immutable and safe for concurrent use; the value it holds is
+// shared by every Scope it is given to.
 type Value struct {
 	t reflect.Type
 	v any
@@ -198,16 +208,38 @@ type Value struct {
 
 // With returns v as the input of type T for Kind.NewScope and Kind.Run.
 // Name T when it is an interface, since v's own type would be inferred:
-// With[http.ResponseWriter](w). It is safe for concurrent use.
-func With[T any](v T) Value { return Value{reflect.TypeFor[T](), v} }
+// With[http.ResponseWriter](w). A nil v (a nil pointer or map, say) gives
+// nothing: the calls that need the input fail with ErrNotSupplied. With is
+// safe for concurrent use.
+func With[T any](v T) Value {
+	var x any = v
+	if isNil(x) { // a nil pointer, map, slice, chan or func is not given
+		x = nil
+	}
+	return Value{reflect.TypeFor[T](), x}
+}
+
+// isNil reports whether x is nil or holds a nil pointer, map, slice, chan,
+// func or unsafe.Pointer.
+func isNil(x any) bool {
+	if x == nil {
+		return true
+	}
+	switch v := reflect.ValueOf(x); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return v.IsNil()
+	}
+	return false
+}
 
 // NewScope opens a Scope of kind k, given values for the inputs k supplies,
 // whose providers see as their context.Context one that derives from ctx
 // (context.Background() if nil) and carries the Scope, so ScopeFrom finds
 // it. An input k supplies that is not given (or given as nil) fails the
-// calls that need it with ErrNotSupplied. Close the Scope when the unit of
-// work ends, calling Finish first if it has BeforeResponse values; Run
-// does all that.
+// calls that need it with ErrNotSupplied. A *http.Request is given to
+// providers with the Scope's context, as NewHTTPScope gives it. Close the
+// Scope when the unit of work ends, calling Finish first if it has
+// BeforeResponse values; Run does all that.
 //
 // NewScope fails, and opens nothing, if a value is of a type k does not
 // supply or is given twice, or if k's declaration failed. It seals the
@@ -230,6 +262,9 @@ func (k *Kind) NewScope(ctx context.Context, values ...Value) (*Scope, error) {
 	}
 	ctx, cancel := c.scopeContext(ctx)
 	hs.ctx = scopeCtx{ctx, hs}
+	if r := hs.open.req; r != nil { // as NewHTTPScope: the request carries its Scope
+		hs.open.req = r.WithContext(&hs.ctx)
+	}
 	s := &hs.Scope
 	s.c, s.kind = c, k
 	s.open.ctx, s.open.done = &hs.ctx, hs.ctx.Done()
@@ -244,6 +279,9 @@ func (k *Kind) give(in *inputs, values []Value) error {
 			return fmt.Errorf("Kind %s: value %d is the zero Value; make it with With(v): %w", k.name, i, ErrBadProvider)
 		}
 		if !k.supplied(v.t) {
+			if i := slices.IndexFunc(k.supplies, func(t reflect.Type) bool { return t.Kind() == reflect.Interface && v.t.Implements(t) }); i >= 0 {
+				return fmt.Errorf("Kind %s: With[%v] gives an input this kind does not supply; for its %v input, name the interface: With[%v](v): %w", k.name, v.t, k.supplies[i], k.supplies[i], ErrBadProvider)
+			}
 			return fmt.Errorf("Kind %s: With[%v] gives an input this kind does not supply (it supplies %s); declare it with Supplies[%v]() or drop it: %w", k.name, v.t, typeList(k.supplies), v.t, ErrBadProvider)
 		}
 		slot := k.c.slotFor(v.t)
@@ -274,7 +312,8 @@ func typeList(ts []reflect.Type) string {
 // When fn returns, Run runs the cleanups of the BeforeResponse values with
 // fn's error as their cause (commit on success, roll back on failure); if fn
 // succeeded, their error becomes the outcome, so a failed commit never
-// acknowledges a job. Then it closes the Scope with the outcome; the errors
+// acknowledges a job, and if fn failed, their error (a failed rollback)
+// goes to ReportTo. Then it closes the Scope with the outcome; the errors
 // of the other cleanups go to ReportTo, not to the caller, since the
 // outcome is already decided. A panic in fn or a provider becomes a
 // *PanicError, returned; fn's own error is returned unchanged, so errors.Is
@@ -289,6 +328,13 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 	if err != nil {
 		return err
 	}
+	if err := s.enter(); err != nil { // a closed or unusable Container
+		err = publicError(err)
+		if cerr := s.CloseWithError(err); cerr != nil {
+			k.reportError(s.open.ctx, cerr)
+		}
+		return err
+	}
 	returned := false
 	defer func() {
 		if p := recover(); p != nil {
@@ -296,18 +342,19 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 		} else if !returned {
 			err = errWorkGoexit // the cleanups roll back; the Goexit goes on
 		}
-		if finished := s.finish(err); err == nil {
+		// Finish while still entered: fn may have closed the Scope, and
+		// only a call in flight keeps its table from being released.
+		finished := s.finish(err)
+		s.leave()
+		if err == nil {
 			err = finished
+		} else if finished != nil { // the outcome is err's: a failed rollback is reported
+			k.reportError(s.open.ctx, finished)
 		}
 		if cerr := s.CloseWithError(err); cerr != nil {
 			k.reportError(s.open.ctx, cerr)
 		}
 	}()
-	if err := s.enter(); err != nil { // a closed or unusable Container
-		returned = true
-		return publicError(err)
-	}
-	defer s.leave()
 	err = fn(s.open.ctx)
 	returned = true
 	return err
@@ -334,7 +381,7 @@ func (k *Kind) reportError(ctx context.Context, err error) {
 		k.report(ctx, err)
 		return
 	}
-	slog.Default().ErrorContext(ctx, "unit of work: cleanup failed", slog.String("kind", k.name), slog.Any("err", err))
+	slog.Default().ErrorContext(ctx, "unit of work: an error its caller does not see", slog.String("kind", k.name), slog.Any("err", err))
 }
 
 // Check checks roots, funcs whose parameters are what a unit of work of

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -338,4 +340,197 @@ func TestKindReportSendsWhereReportToDoes(t *testing.T) {
 	assert.Equal(t, []string{"hidden from the caller", "no context"}, got)
 	var nilKind *depend.Kind
 	assert.NotPanics(t, func() { nilKind.Report(context.Background(), errors.New("x")) })
+}
+
+// TestKindRunSurvivesAUnitThatClosesItsScope: fn may close the Scope it was
+// given (Close is idempotent and safe for concurrent use); Run must still
+// end the Scope without touching the table the close released.
+func TestKindRunSurvivesAUnitThatClosesItsScope(t *testing.T) {
+	c := depend.New()
+	k := c.Kind("job", depend.Supplies[*Job]())
+	var ended atomic.Int64
+	require.NoError(t, c.Provide(func(j *Job) (*jobTx, func(error)) {
+		return &jobTx{job: j}, func(error) { ended.Add(1) }
+	}, depend.BeforeResponse))
+	var err error
+	require.NotPanics(t, func() {
+		err = k.Run(context.Background(), func(ctx context.Context) error {
+			s, _ := depend.ScopeFrom(ctx)
+			_, rerr := depend.Resolve[*jobTx](s)
+			require.NoError(t, rerr)
+			return s.Close()
+		}, depend.With(&Job{ID: 1}))
+	})
+	assert.NoError(t, err)
+	assert.Equal(t, int64(1), ended.Load(), "the cleanup runs once")
+}
+
+// TestKindRunReportsAFailedRollback: when the unit of work fails, the
+// outcome is its error, and a BeforeResponse cleanup that fails too (a
+// rollback) is reported, not lost, as Handler reports it.
+func TestKindRunReportsAFailedRollback(t *testing.T) {
+	c := depend.New()
+	var reported []error
+	k := c.Kind("job", depend.Supplies[*Job](), depend.ReportTo(func(_ context.Context, err error) {
+		reported = append(reported, err)
+	}))
+	errRollback := errors.New("rollback failed")
+	require.NoError(t, c.Provide(func(j *Job) (*jobTx, func(error) error) {
+		return &jobTx{job: j}, func(error) error { return errRollback }
+	}, depend.BeforeResponse))
+	errJob := errors.New("job failed")
+	err := k.Run(context.Background(), func(ctx context.Context) error {
+		s, _ := depend.ScopeFrom(ctx)
+		_, rerr := depend.Resolve[*jobTx](s)
+		require.NoError(t, rerr)
+		return errJob
+	}, depend.With(&Job{ID: 1}))
+	assert.Same(t, errJob, err, "the outcome is the unit's error")
+	require.Len(t, reported, 1, "the failed rollback is reported")
+	assert.ErrorIs(t, reported[0], errRollback)
+}
+
+// TestAnInputGivenAsNilIsNotSupplied: NewScope's doc promises that an input
+// given as nil fails the calls that need it with ErrNotSupplied, rather than
+// handing providers a nil pointer or map to crash on.
+func TestAnInputGivenAsNilIsNotSupplied(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	require.NoError(t, c.Provide(func(m Meta) *jobLog { return &jobLog{lines: m["x"]} }))
+	k := jobKind(t, c)
+	for name, v := range map[string]depend.Value{
+		"a nil pointer":   depend.With[*Job](nil),
+		"a nil map":       depend.With[Meta](nil),
+		"a nil interface": depend.With[io.Reader](nil),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, err := k.NewScope(context.Background(), v)
+			require.NoError(t, err)
+			defer s.Close()
+			_, err = depend.Resolve[*jobTx](s)
+			assert.ErrorIs(t, err, depend.ErrNotSupplied)
+			_, err = depend.Resolve[*jobLog](s)
+			assert.ErrorIs(t, err, depend.ErrNotSupplied)
+			err = s.Invoke(func(*Job) {})
+			assert.ErrorIs(t, err, depend.ErrNotSupplied)
+		})
+	}
+}
+
+// TestAHandlerInsideAUnitOfWorkOpensItsOwnScope: an http.Handler served in
+// process with a request whose context derives from a unit of work's (an
+// in-memory transport, say) must not join the unit's Scope: joining would
+// finish it when the handler returns, committing the unit's transaction
+// before the unit's outcome is known.
+func TestAHandlerInsideAUnitOfWorkOpensItsOwnScope(t *testing.T) {
+	c := depend.New()
+	k := c.Kind("job", depend.Supplies[*Job]())
+	var causes []string
+	require.NoError(t, c.Provide(func(j *Job) (*jobTx, func(error)) {
+		return &jobTx{job: j}, func(err error) { causes = append(causes, fmt.Sprint(err)) }
+	}, depend.BeforeResponse))
+	h := c.Handler(func(ctx context.Context) {
+		s, _ := depend.ScopeFrom(ctx)
+		_, err := depend.Resolve[*jobTx](s)
+		assert.ErrorIs(t, err, depend.ErrNotSupplied, "the handler's Scope is an HTTP one")
+	})
+	errJob := errors.New("job failed")
+	err := k.Run(context.Background(), func(ctx context.Context) error {
+		s, _ := depend.ScopeFrom(ctx)
+		_, err := depend.Resolve[*jobTx](s)
+		require.NoError(t, err)
+		r, err := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+		require.NoError(t, err)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		return errJob
+	}, depend.With(&Job{ID: 1}))
+	assert.Same(t, errJob, err)
+	assert.Equal(t, []string{"job failed"}, causes, "the job's transaction learns the job's outcome, once")
+}
+
+// TestWithOfAConcreteTypeNamesTheInterface: With infers v's own type, so
+// a value for an interface input that forgot to name T gets an error that
+// says which With to write.
+func TestWithOfAConcreteTypeNamesTheInterface(t *testing.T) {
+	c := depend.New()
+	k := jobKind(t, c)
+	_, err := k.NewScope(context.Background(), depend.With(strings.NewReader("x")))
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.ErrorContains(t, err, "With[io.Reader](v)")
+}
+
+func TestANilKindHasNoName(t *testing.T) {
+	var k *depend.Kind
+	assert.NotPanics(t, func() { assert.Equal(t, "", k.Name()) })
+}
+
+// TestErrNotSuppliedSaysWhichScopeLacksTheInput: the error names the kind
+// of Scope that asked, and does not blame NewScope or a missing With for
+// an input that kind of Scope is never given.
+func TestErrNotSuppliedSaysWhichScopeLacksTheInput(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	require.NoError(t, c.Provide(func(r *http.Request) *jobLog { return &jobLog{} }))
+	k := jobKind(t, c)
+	other := c.Kind("tick")
+
+	s := c.NewHTTPScope(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	defer s.Close()
+	_, err := depend.Resolve[*jobTx](s)
+	assert.ErrorIs(t, err, depend.ErrNotSupplied)
+	assert.ErrorContains(t, err, "not of Scopes of kind http")
+
+	s, err = other.NewScope(context.Background())
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = depend.Resolve[*jobTx](s)
+	assert.ErrorIs(t, err, depend.ErrNotSupplied)
+	assert.ErrorContains(t, err, "not of Scopes of kind tick")
+	_, err = depend.Resolve[*jobLog](s)
+	assert.ErrorIs(t, err, depend.ErrNotSupplied)
+	assert.ErrorContains(t, err, "not of Scopes of kind tick")
+
+	s, err = k.NewScope(context.Background())
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = depend.Resolve[*jobTx](s)
+	assert.ErrorContains(t, err, "not of this Scope of kind job, opened without it")
+}
+
+// TestKindReportLogsWhatItIsGiven: without ReportTo, Report logs with
+// slog.Default(); an integration reports errors that are no cleanup's (an
+// RPC answered without its text), so the message must not say one failed.
+func TestKindReportLogsWhatItIsGiven(t *testing.T) {
+	var buf strings.Builder
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+	c := depend.New()
+	k := c.Kind("rpc")
+	k.Report(context.Background(), errors.New("answered Internal: no such table"))
+	assert.NotContains(t, buf.String(), "cleanup failed")
+	assert.Contains(t, buf.String(), "kind=rpc")
+	assert.Contains(t, buf.String(), "no such table")
+}
+
+// TestAKindsRequestCarriesItsScope: a Kind that supplies *http.Request (the
+// http kind, or a Connect-like one) gives providers the request with the
+// Scope's context, as NewHTTPScope does, so that ScopeFrom on the request
+// finds this Scope and not the one of the request it came from.
+func TestAKindsRequestCarriesItsScope(t *testing.T) {
+	c := depend.New()
+	for _, k := range []*depend.Kind{c.HTTPKind(), c.Kind("webhook", depend.Supplies[*http.Request]())} {
+		outer := c.NewScope(context.Background())
+		r := httptest.NewRequestWithContext(outer.Context(), http.MethodPost, "/", nil)
+		s, err := k.NewScope(context.Background(), depend.With(r))
+		require.NoError(t, err)
+		got, err := depend.Resolve[*http.Request](s)
+		require.NoError(t, err)
+		in, ok := depend.ScopeFrom(got.Context())
+		assert.True(t, ok, k.Name())
+		assert.Same(t, s, in, "%s: the request's context carries the Scope it is an input of", k.Name())
+		assert.Equal(t, "/", got.URL.Path)
+		s.Close()
+		outer.Close()
+	}
 }

@@ -88,9 +88,16 @@ func (in *inputs) missing(s *Scope, t reflect.Type) error {
 	if s.kind == nil && slotOf(t) >= 0 {
 		return errNotHTTP(t)
 	}
-	opened := "a Scope opened by NewScope, which is given no inputs"
-	if s.kind != nil {
+	var opened string
+	switch _, isHTTP := s.open.ctx.(*scopeCtx); {
+	case s.kind != nil && s.kind.supplied(t):
 		opened = "this Scope of kind " + s.kind.name + ", opened without it"
+	case s.kind != nil:
+		opened = "Scopes of kind " + s.kind.name
+	case isHTTP: // opened by Handler, Middleware or NewHTTPScope
+		opened = "Scopes of kind " + httpKindName
+	default:
+		opened = "a Scope opened by NewScope, which is given no inputs"
 	}
 	return &GraphError{Err: ErrNotSupplied, Path: []reflect.Type{t},
 		Detail: fmt.Sprintf("%v is an input of %s, not of %s", t, s.c.suppliers(t), opened)}

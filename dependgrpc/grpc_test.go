@@ -147,10 +147,13 @@ func TestBeforeResponseCommitsOrRollsBack(t *testing.T) {
 				t.Errorf("the cleanup learned %q, want %q", cause, tt.wantCause)
 			}
 			reported := rep.take()
-			if hidden := tt.wantCode == codes.Unknown; hidden != (len(reported) == 1) {
-				t.Errorf("reported %v; want a report only when the text is hidden", reported)
+			rollbackFailed := tt.handler != nil && tt.commit != nil
+			if hidden := tt.wantCode == codes.Unknown; (hidden || rollbackFailed) != (len(reported) == 1) {
+				t.Errorf("reported %v; want a report only when the text is hidden or a rollback failed", reported)
 			} else if hidden && !strings.Contains(reported[0].Error(), "/secret") {
 				t.Errorf("the report %q lacks the hidden text", reported[0])
+			} else if rollbackFailed && !errors.Is(reported[0], tt.commit) {
+				t.Errorf("the report %q is not the failed rollback", reported[0])
 			}
 		})
 	}
@@ -446,6 +449,13 @@ func (nilStatus) Error() string              { return "no status here" }
 func (nilStatus) GRPCStatus() *status.Status { return nil }
 func (nilStatus) StatusCode() int            { return 302 }
 
+// okStatus is an error whose GRPCStatus says OK: answering that status
+// would turn a failure (a failed commit, say) into a success.
+type okStatus struct{}
+
+func (okStatus) Error() string              { return "commit failed at /secret" }
+func (okStatus) GRPCStatus() *status.Status { return status.New(codes.OK, "") }
+
 func TestStatusOutsideAnRPC(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -457,6 +467,8 @@ func TestStatusOutsideAnRPC(t *testing.T) {
 		{"a nil GRPCStatus and a 3xx are neither", nilStatus{}, codes.Unknown, true},
 		{"a closed Container", depend.ErrContainerClosed, codes.Internal, true},
 		{"a cycle", fmt.Errorf("x: %w", depend.ErrCycle), codes.Internal, true},
+		{"an error whose status is OK is no success", okStatus{}, codes.Unknown, true},
+		{"a Kind or Provide refused as already provided", fmt.Errorf("x: %w", depend.ErrAlreadyProvided), codes.Internal, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,14 +70,15 @@ type statusCoder interface{ StatusCode() int }
 //     carries a status, since a panic is a bug.
 //   - An error with a GRPCStatus() *status.Status method anywhere in its
 //     chain: that status, unchanged; the wrapping text (depend's build
-//     path, for example) is dropped.
+//     path, for example) is dropped. A nil or OK status does not count,
+//     so that a failure (a failed commit, say) never answers OK.
 //   - context.Canceled or context.DeadlineExceeded in the chain: Canceled or
 //     DeadlineExceeded; the client ended the call, so nothing is hidden.
 //   - An error with a StatusCode() int method from 400 to 599 in its chain:
 //     Code's code, with that error's own text if it is a 4xx; a 5xx sends
 //     only http.StatusText, as depend's HTTP layer does.
 //   - depend's own failures (depend.ErrNotProvided, ErrNotSupplied,
-//     ErrCycle, ErrCaptive, ErrBadProvider, ErrSealed, ErrScopeClosed,
+//     ErrCycle, ErrCaptive, ErrBadProvider, ErrAlreadyProvided, ErrSealed, ErrScopeClosed,
 //     ErrContainerClosed, and ErrRequestType): Internal, hidden.
 //   - Anything else: Unknown, grpc-go's own code for a plain error, but
 //     hidden, where grpc-go would send the text.
@@ -92,7 +93,7 @@ func Status(err error) (st *status.Status, hidden bool) {
 	}
 	var gs grpcStatuser
 	if errors.As(err, &gs) {
-		if st := gs.GRPCStatus(); st != nil {
+		if st := gs.GRPCStatus(); st != nil && st.Code() != codes.OK { // an error is never an OK
 			return st, false
 		}
 	}
@@ -112,7 +113,7 @@ func Status(err error) (st *status.Status, hidden bool) {
 		}
 	}
 	for _, wiring := range []error{depend.ErrNotProvided, depend.ErrCycle, depend.ErrCaptive, depend.ErrBadProvider,
-		depend.ErrSealed, depend.ErrScopeClosed, depend.ErrContainerClosed, ErrRequestType} {
+		depend.ErrAlreadyProvided, depend.ErrSealed, depend.ErrScopeClosed, depend.ErrContainerClosed, ErrRequestType} {
 		if errors.Is(err, wiring) {
 			return status.New(codes.Internal, "internal error"), true
 		}
