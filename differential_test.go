@@ -45,7 +45,7 @@ func TestDifferentialLeanAndGeneral(t *testing.T) {
 // diffTypes are the pointer types a random graph provides, made at run
 // time so that a graph can have as many as it needs.
 var diffTypes = func() []reflect.Type {
-	ts := make([]reflect.Type, 16)
+	ts := make([]reflect.Type, 24)
 	for i := range ts {
 		ts[i] = reflect.PointerTo(reflect.StructOf([]reflect.StructField{{Name: fmt.Sprintf("V%d", i), Type: reflect.TypeFor[int]()}}))
 	}
@@ -75,6 +75,10 @@ type diffProvider struct {
 	life    Lifetime
 	kind    diffKind
 	cleanup bool // returns a func() cleanup, which takes the reflective call
+	// nested >= 0: the provider also takes the *Scope and, before its own
+	// behaviour, resolves diffTypes[nested] through it: a resolution inside
+	// a build.
+	nested int
 }
 
 // diffOp is one call in a Scope: Resolve of one type, Invoke of a func of
@@ -97,13 +101,41 @@ func newDiffGraph(seed uint64) *diffGraph {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	g := &diffGraph{cancelable: rng.IntN(4) != 0}
 	n := 3 + rng.IntN(len(diffTypes)-3)
+	// One graph in four is mostly Scoped, erasable and succeeding, with
+	// every type provided: a chain (each provider depends on the previous
+	// one) or a wide one (leaves, then providers of three to five earlier
+	// types), so that a
+	// resolution goes deeper than resolution.building or claims more slots
+	// than resolution.claimed holds, and the lean path falls back.
+	shape := rng.IntN(8)
+	lean := shape < 2
+	if lean {
+		n = len(diffTypes)
+	}
 	singleton := make([]bool, n)
 	for i := range n {
-		if rng.IntN(20) == 0 { // unprovided: resolving it fails with ErrNotProvided
+		if !lean && rng.IntN(20) == 0 { // unprovided: resolving it fails with ErrNotProvided
 			continue
 		}
-		p := diffProvider{i: i, deps: diffDeps(rng, i)}
+		p := diffProvider{i: i, deps: diffDeps(rng, i), nested: -1}
+		switch {
+		case shape == 0 && i > 0: // a chain
+			p.deps = append([]int{i - 1}, p.deps...)
+		case shape == 1 && i >= 8: // wide and shallow: leaves, then fan-in
+			p.deps = p.deps[:0]
+			for range 3 + rng.IntN(3) {
+				p.deps = append(p.deps, i/2+rng.IntN(i-i/2))
+			}
+		case shape == 1:
+			p.deps = nil
+		}
+		if len(p.deps) > 7 {
+			p.deps = p.deps[:7]
+		}
 		switch r := rng.IntN(20); {
+		case lean && r < 1:
+			p.life = NoCache
+		case lean:
 		case r < 3 && allOf(singleton, p.deps):
 			p.life, singleton[i] = Singleton, true
 		case r < 6:
@@ -112,8 +144,17 @@ func newDiffGraph(seed uint64) *diffGraph {
 		if p.life != Singleton {
 			p.ctx = rng.IntN(5) == 0
 			p.cleanup = rng.IntN(8) == 0
+			if i > 0 && rng.IntN(6) == 0 {
+				p.nested = rng.IntN(i)
+			}
+		}
+		if lean && rng.IntN(2) == 0 { // most providers stay on the lean path
+			p.ctx, p.cleanup, p.nested = false, false, -1
 		}
 		p.kind = diffBehaviour(rng, p.life)
+		if lean && rng.IntN(8) != 0 {
+			p.kind = diffOK
+		}
 		g.providers = append(g.providers, p)
 	}
 	g.handler = diffDeps(rng, n)
@@ -122,6 +163,8 @@ func newDiffGraph(seed uint64) *diffGraph {
 		for k := range ops {
 			ops[k] = diffOp{resolve: -1}
 			switch r := rng.IntN(10); {
+			case r < 5 && lean: // from the top, where the graph is deepest or widest
+				ops[k].resolve = n - 1 - rng.IntN(3)
 			case r < 5:
 				ops[k].resolve = rng.IntN(n)
 			case r < 8:
@@ -181,7 +224,7 @@ func allOf(set []bool, ids []int) bool {
 func (g *diffGraph) String() string {
 	var b strings.Builder
 	for _, p := range g.providers {
-		fmt.Fprintf(&b, "  T%d <- %v ctx=%v %v %v cleanup=%v\n", p.i, p.deps, p.ctx, p.life, p.kind, p.cleanup)
+		fmt.Fprintf(&b, "  T%d <- %v ctx=%v %v %v cleanup=%v nested=%d\n", p.i, p.deps, p.ctx, p.life, p.kind, p.cleanup, p.nested)
 	}
 	fmt.Fprintf(&b, "  handler <- %v, cancelable=%v\n", g.handler, g.cancelable)
 	for i, ops := range g.scopes {
@@ -318,6 +361,9 @@ func (r *diffRun) provider(p diffProvider) reflect.Value {
 	if p.ctx {
 		in = append(in, contextType)
 	}
+	if p.nested >= 0 {
+		in = append(in, scopeType)
+	}
 	for _, d := range p.deps {
 		in = append(in, diffTypes[d])
 	}
@@ -328,6 +374,16 @@ func (r *diffRun) provider(p diffProvider) reflect.Value {
 	out = append(out, errorType)
 	ft := reflect.FuncOf(in, out, false)
 	return reflect.MakeFunc(ft, func(args []reflect.Value) []reflect.Value {
+		if p.nested >= 0 {
+			at := 0
+			if p.ctx {
+				at = 1
+			}
+			s := args[at].Interface().(*Scope)
+			args = slices.Delete(slices.Clone(args), at, at+1)
+			v, err := s.resolveType(diffTypes[p.nested])
+			r.add("T%d resolves T%d: %s %v", p.i, p.nested, diffValue(v), diffErr(err))
+		}
 		r.add("call T%d(%s)", p.i, diffArgs(args))
 		switch p.kind {
 		case diffFail:
