@@ -195,6 +195,30 @@ func (k *Kind) Name() string {
 	return k.name
 }
 
+// In returns the Kind of the same name in c, which is k itself if c is
+// k's Container. A Fork copies the Kinds of the Container it forks, so a
+// test that forks the application runs its work with k.In(fork). If c
+// has no Kind of that name, the Kind returned fails every call with
+// ErrBadProvider. It is safe for concurrent use.
+func (k *Kind) In(c *Container) *Kind {
+	switch {
+	case k == nil || k.c == nil:
+		return &Kind{c: c, err: publicError(fmt.Errorf("In on a Kind that Container.Kind did not make: %w", ErrBadProvider))}
+	case c == k.c || k.err != nil:
+		return k
+	case k.name == httpKindName:
+		return c.HTTPKind()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, o := range c.kinds {
+		if o.name == k.name {
+			return o
+		}
+	}
+	return &Kind{c: c, name: k.name, err: publicError(fmt.Errorf("Kind.In: the Container has no Kind named %q; declare it with Container.Kind, or fork the Container that has it: %w", k.name, ErrBadProvider))}
+}
+
 // supplied reports whether k's Scopes are given t.
 func (k *Kind) supplied(t reflect.Type) bool { return slices.Contains(k.supplies, t) }
 

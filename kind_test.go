@@ -534,3 +534,41 @@ func TestAKindsRequestCarriesItsScope(t *testing.T) {
 		outer.Close()
 	}
 }
+
+// TestAForkKeepsTheKindsOfItsContainer: a test forks the application to
+// replace a provider; the fork must know the application's kinds, or every
+// provider that takes a kind's input is "not provided" in it, and
+// Kind.In hands the test the fork's copy of a Kind to run work with.
+func TestAForkKeepsTheKindsOfItsContainer(t *testing.T) {
+	app := depend.New()
+	k := jobKind(t, app)
+	require.NoError(t, app.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	require.NoError(t, app.Provide(func(tx *jobTx) string { return fmt.Sprint("real ", tx.job.ID) }))
+
+	f := app.Fork()
+	require.NoError(t, f.Replace(func(tx *jobTx) string { return fmt.Sprint("fake ", tx.job.ID) }))
+	require.NoError(t, f.Validate(), "a fork validates against the kinds it inherited")
+
+	run := func(k *depend.Kind) string {
+		var got string
+		require.NoError(t, k.Run(context.Background(), func(ctx context.Context) error {
+			s, _ := depend.ScopeFrom(ctx)
+			v, err := depend.Resolve[string](s)
+			got = v
+			return err
+		}, depend.With(&Job{ID: 7})))
+		return got
+	}
+	assert.Equal(t, "fake 7", run(k.In(f)), "the fork's copy runs in the fork")
+	assert.Equal(t, "real 7", run(k), "the application's Kind still runs in the application")
+	assert.Equal(t, "job", k.In(f).Name())
+	assert.Same(t, k, k.In(app))
+
+	other := depend.New()
+	_, err := k.In(other).NewScope(context.Background())
+	require.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.Contains(t, err.Error(), `no Kind named "job"`)
+	var nilKind *depend.Kind
+	_, err = nilKind.In(f).NewScope(context.Background())
+	require.ErrorIs(t, err, depend.ErrBadProvider)
+}

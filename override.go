@@ -2,6 +2,7 @@ package depend
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 )
@@ -12,9 +13,9 @@ import (
 // is the same code whether it was forked or not.
 
 // Fork returns a new, unsealed Container with the registrations of c: the
-// same providers, lifetimes and As bindings, the same HTTPOptions,
-// observers and parallel setting, and the failed registrations, but none of
-// c's state. The fork builds its
+// same providers, lifetimes and As bindings, the same Kinds (reach the
+// fork's copy of a Kind with Kind.In), HTTPOptions, observers and parallel
+// setting, and the failed registrations, but none of c's state. The fork builds its
 // own Singletons and runs their cleanups at its own Close, and it can take
 // more Provide calls, observers or Replace calls before its first NewScope or
 // Handler; handlers wrapped by c stay c's. c may be sealed or not, and is
@@ -35,6 +36,13 @@ func (c *Container) Fork() *Container {
 	}
 	for t, p := range c.byType {
 		f.byType[t] = f.providers[p.id]
+	}
+	// The fork's Scopes are of the same kinds; Kind.In finds the copies.
+	f.slots = maps.Clone(c.slots)
+	for _, k := range c.kinds {
+		fk := *k
+		fk.c = f
+		f.kinds = append(f.kinds, &fk)
 	}
 	f.http.Store(c.http.Load())
 	f.observer, f.parallel = c.observer, c.parallel
