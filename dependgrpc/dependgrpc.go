@@ -25,9 +25,10 @@ type Call struct {
 
 // Kind declares on c the Kind "grpc", whose Scopes the interceptors open:
 // it supplies metadata.MD (the incoming metadata, empty if the call has
-// none) and Call, plus what opts add (depend.ReportTo, where the errors
-// answered without their text go, or more Supplies for a chained
-// interceptor that opens its own Scopes). Call it before the Container is
+// none) and Call. opts add to the declaration, such as depend.ReportTo,
+// where the errors answered without their text go; the interceptors give
+// their Scopes the metadata and the Call and nothing else, so do not pass
+// depend.Supplies. Call it before the Container is
 // sealed, once per Container; a failed declaration is kept by c as a failed
 // Provide is (c.Validate reports it) and fails every RPC with
 // codes.Internal. Kind is safe for concurrent use.

@@ -76,7 +76,9 @@ type statusCoder interface{ StatusCode() int }
 //     DeadlineExceeded; the client ended the call, so nothing is hidden.
 //   - An error with a StatusCode() int method from 400 to 599 in its chain:
 //     Code's code, with that error's own text if it is a 4xx; a 5xx sends
-//     only http.StatusText, as depend's HTTP layer does.
+//     only http.StatusText, stricter than depend's HTTP layer, which sends
+//     the text of an error that has a StatusCode method: a gRPC client
+//     often relays a status message to its own callers.
 //   - depend's own failures (depend.ErrNotProvided, ErrNotSupplied,
 //     ErrCycle, ErrCaptive, ErrBadProvider, ErrAlreadyProvided, ErrSealed, ErrScopeClosed,
 //     ErrContainerClosed, and ErrRequestType): Internal, hidden.
