@@ -326,7 +326,7 @@ func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
 			v, err = nil, &BuildError{p.out, err}
 		}
 		if sl != nil {
-			sl.val, sl.err = v, err
+			sl.set(v, err)
 			s.publish(sl)
 		}
 	}()
@@ -338,7 +338,7 @@ func (s *Scope) build(p *provider, sl *slot, single bool) (v any, err error) {
 	} else if err = s.prefetch(p.deps); err == nil {
 		if e := p.erased; e != nil { // the common case, kept in this frame
 			var args [maxWords]word
-			if err = s.words(nil, p.deps, &args, nil); err == nil {
+			if args, err = s.words(nil, p.deps, nil); err == nil {
 				if err = s.started(p); err == nil {
 					v, err = e.call(p.word, &args)
 				}
