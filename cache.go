@@ -151,7 +151,15 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 	} else if e := p.erased; e != nil {
 		var args [maxWords]word
 		if args, err = s.words(r, p.deps, nil); err == nil {
-			if err = s.started(p); err == nil {
+			// started, in this frame: p is Scoped
+			if done := s.inputs().done; done != nil {
+				select {
+				case <-done:
+					err = s.notStarted()
+				default:
+				}
+			}
+			if err == nil {
 				v, err = e.call(p.word, &args)
 			}
 		}
@@ -231,10 +239,15 @@ func (s *Scope) ctxErr() error {
 // publish marks sl ready and wakes its waiters.
 func (s *Scope) publish(sl *slot) {
 	if sl.state.Swap(slotReady) == slotWaited {
-		s.mu.Lock()
-		close(sl.wait)
-		s.mu.Unlock()
+		s.wake(sl)
 	}
+}
+
+// wake wakes the waiters of sl, published.
+func (s *Scope) wake(sl *slot) {
+	s.mu.Lock()
+	close(sl.wait)
+	s.mu.Unlock()
 }
 
 // await blocks until another goroutine has built sl or s's context is done.
