@@ -49,6 +49,18 @@ type table struct {
 	finishing chan struct{}
 }
 
+// set stores a build's outcome in sl, claimed and so still zero, before it
+// is published. A nil val or err is not stored: each stored word pays a
+// write barrier while the garbage collector marks.
+func (sl *slot) set(val any, err error) {
+	if val != nil {
+		sl.val = val
+	}
+	if err != nil {
+		sl.err = err
+	}
+}
+
 func newTable(n int) *table {
 	return &table{slots: make([]slot, n), touched: make([]int32, n)}
 }
@@ -67,17 +79,34 @@ func (t *table) record(ids []int32) {
 // reset makes t ready for another Scope. No goroutine may use t any more.
 func (t *table) reset() {
 	for _, id := range t.touched[:t.n] {
-		// A plain write: no goroutine can see t, and an atomic store per
-		// slot would cost a locked instruction each.
-		t.slots[id] = slot{}
+		// Plain writes: no goroutine can see t, and an atomic store per
+		// slot would cost a locked instruction each. Field by field, and
+		// only the pointers that are set: zeroing the whole slot at once
+		// runs a bulk write barrier over it while the garbage collector
+		// marks.
+		sl := &t.slots[id]
+		sl.state = atomic.Uint32{}
+		if sl.val != nil {
+			sl.val = nil
+		}
+		if sl.err != nil {
+			sl.err = nil
+		}
+		if sl.wait != nil {
+			sl.wait = nil
+		}
 	}
 	t.n = 0
 	if t.early.Load() != 0 { // a locked store only when Close ran them
 		t.early.Store(0)
 	}
-	t.finishing = nil
-	clear(t.cleanups)
-	t.cleanups = t.cleanups[:0]
+	if t.finishing != nil {
+		t.finishing = nil
+	}
+	if len(t.cleanups) > 0 {
+		clear(t.cleanups)
+		t.cleanups = t.cleanups[:0]
+	}
 }
 
 // fill builds p into its slot sl of t, or waits for the goroutine that is
@@ -121,8 +150,16 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 		err = p.broken
 	} else if e := p.erased; e != nil {
 		var args [maxWords]word
-		if err = s.words(r, p.deps, &args, nil); err == nil {
-			if err = s.started(p); err == nil {
+		if args, err = s.words(r, p.deps, nil); err == nil {
+			// started, in this frame: p is Scoped
+			if done := s.inputs().done; done != nil {
+				select {
+				case <-done:
+					err = s.notStarted()
+				default:
+				}
+			}
+			if err == nil {
 				v, err = e.call(p.word, &args)
 			}
 		}
@@ -133,7 +170,7 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 		v, err = nil, &BuildError{p.out, err}
 	}
 	r.depth--
-	sl.val, sl.err = v, err
+	sl.set(v, err)
 	s.publish(sl)
 	return v, err
 }
@@ -202,10 +239,15 @@ func (s *Scope) ctxErr() error {
 // publish marks sl ready and wakes its waiters.
 func (s *Scope) publish(sl *slot) {
 	if sl.state.Swap(slotReady) == slotWaited {
-		s.mu.Lock()
-		close(sl.wait)
-		s.mu.Unlock()
+		s.wake(sl)
 	}
+}
+
+// wake wakes the waiters of sl, published.
+func (s *Scope) wake(sl *slot) {
+	s.mu.Lock()
+	close(sl.wait)
+	s.mu.Unlock()
 }
 
 // await blocks until another goroutine has built sl or s's context is done.

@@ -306,8 +306,7 @@ func (s *Scope) invokeErased(call *call, fn word) error {
 	if s.lean {
 		return s.invokeLean(call, fn)
 	}
-	var args [maxWords]word
-	err := s.words(nil, call.deps, &args, nil)
+	args, err := s.words(nil, call.deps, nil)
 	s.raiseObserverPanic()
 	if err != nil {
 		return publicError(err)
@@ -322,8 +321,8 @@ func (s *Scope) invokeErased(call *call, fn word) error {
 func (s *Scope) invokeLean(call *call, fn word) (err error) {
 	var r resolution
 	defer s.settle(&r, &err)
-	var args [maxWords]word
-	if err = s.words(&r, call.deps, &args, nil); err != nil {
+	args, err := s.words(&r, call.deps, nil)
+	if err != nil {
 		return publicError(err)
 	}
 	_, err = call.erased.call(fn, &args)

@@ -132,11 +132,14 @@ func typeAddr(t reflect.Type) uintptr { return uintptr(ifaceWords(&t)[1]) }
 func ifaceWords[I any](i *I) *[2]word { return (*[2]word)(unsafe.Pointer(i)) }
 
 // words resolves deps into the words of an erased call's arguments, as
-// part of the lean resolution r if it is not nil. The request's inputs come
+// part of the lean resolution r if it is not nil. It returns them by value:
+// written through a pointer to the caller's array, each word would pay a
+// write barrier while the garbage collector marks, as the compiler cannot
+// tell that the array is on the stack. The request's inputs come
 // from x for an HTTP handler, which may see another context, request or
 // writer than its Scope (a router may have replaced them), and from s when x
 // is nil.
-func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange) error {
+func (s *Scope) words(r *resolution, deps []dep, x *exchange) (a [maxWords]word, err error) {
 	in := s.inputs()
 	n := 0
 	for i := range deps {
@@ -158,7 +161,7 @@ func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange)
 					rw = &x.w
 				}
 				if *rw == nil {
-					return in.missing(s, d.typ)
+					return a, in.missing(s, d.typ)
 				}
 				w := ifaceWords(rw)
 				a[n], a[n+1] = w[0], w[1]
@@ -169,7 +172,7 @@ func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange)
 			default: // a pointer (paramWords), held in the interface itself
 				v, err := in.input(s, d)
 				if err != nil {
-					return err
+					return a, err
 				}
 				a[n] = ifaceWords(&v)[1]
 			}
@@ -177,13 +180,13 @@ func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange)
 		default: // a provider's value, the Scope, or a missing dependency
 			v, err := s.value(r, d)
 			if err != nil {
-				return err
+				return a, err
 			}
 			a[n] = ifaceWords(&v)[1] // a pointer is stored in the interface itself
 			n++
 		}
 	}
-	return nil
+	return a, nil
 }
 
 // box makes the any of type e.typ that holds the pointer p.

@@ -42,6 +42,6 @@ func (*erased) call(word, *[maxWords]word) (any, error) {
 	panic("depend: the shape-erased call is not built in")
 }
 
-func (*Scope) words(*resolution, []dep, *[maxWords]word, *exchange) error {
+func (*Scope) words(*resolution, []dep, *exchange) ([maxWords]word, error) {
 	panic("depend: the shape-erased call is not built in")
 }

@@ -396,8 +396,7 @@ func (h *handler) callErased(x *exchange) (any, error) {
 	if x.s.lean {
 		return h.callLean(x)
 	}
-	var args [maxWords]word
-	err := x.s.words(nil, h.deps, &args, x)
+	args, err := x.s.words(nil, h.deps, x)
 	x.s.raiseObserverPanic()
 	if err != nil {
 		return nil, publicError(err)
@@ -409,8 +408,8 @@ func (h *handler) callErased(x *exchange) (any, error) {
 func (h *handler) callLean(x *exchange) (v any, err error) {
 	var r resolution
 	defer x.s.settle(&r, &err)
-	var args [maxWords]word
-	if err = x.s.words(&r, h.deps, &args, x); err != nil {
+	args, err := x.s.words(&r, h.deps, x)
+	if err != nil {
 		return nil, publicError(err)
 	}
 	return h.erased.call(h.word, &args)
