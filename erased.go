@@ -158,7 +158,7 @@ func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange)
 					rw = &x.w
 				}
 				if *rw == nil {
-					return in.missing(s, d.typ)
+					return s.missing(d.typ)
 				}
 				w := ifaceWords(rw)
 				a[n], a[n+1] = w[0], w[1]
@@ -167,7 +167,7 @@ func (s *Scope) words(r *resolution, deps []dep, a *[maxWords]word, x *exchange)
 			case d.slot == slotRequest && x != nil:
 				a[n] = unsafe.Pointer(x.r)
 			default: // a pointer (paramWords), held in the interface itself
-				v, err := in.input(s, d)
+				v, err := s.input(in, d)
 				if err != nil {
 					return err
 				}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -338,4 +339,31 @@ func TestKindReportSendsWhereReportToDoes(t *testing.T) {
 	assert.Equal(t, []string{"hidden from the caller", "no context"}, got)
 	var nilKind *depend.Kind
 	assert.NotPanics(t, func() { nilKind.Report(context.Background(), errors.New("x")) })
+}
+
+// TestKindInputsStayWhileAHandlerJoins checks that a Handler served with a
+// request whose context carries a Scope of a Kind, which it joins and gives
+// its own request and writer while it runs, leaves the Kind's other inputs
+// in place: what the handler resolves from the Scope still sees them.
+func TestKindInputsStayWhileAHandlerJoins(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	k := c.Kind("job", depend.Supplies[*Job]())
+	var got *jobTx
+	h := c.Handler(func(r *http.Request) error {
+		s, ok := depend.ScopeFrom(r.Context())
+		require.True(t, ok)
+		var err error
+		got, err = depend.Resolve[*jobTx](s)
+		return err
+	})
+	job := &Job{ID: 3}
+	require.NoError(t, k.Run(context.Background(), func(ctx context.Context) error {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx))
+		assert.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
+		return nil
+	}, depend.With(job)))
+	require.NotNil(t, got)
+	assert.Same(t, job, got.job)
 }
