@@ -161,7 +161,7 @@ func (s *Scope) words(r *resolution, deps []dep, x *exchange) (a [maxWords]word,
 					rw = &x.w
 				}
 				if *rw == nil {
-					return a, in.missing(s, d.typ)
+					return a, s.missing(d.typ)
 				}
 				w := ifaceWords(rw)
 				a[n], a[n+1] = w[0], w[1]
@@ -170,7 +170,7 @@ func (s *Scope) words(r *resolution, deps []dep, x *exchange) (a [maxWords]word,
 			case d.slot == slotRequest && x != nil:
 				a[n] = unsafe.Pointer(x.r)
 			default: // a pointer (paramWords), held in the interface itself
-				v, err := in.input(s, d)
+				v, err := s.input(in, d)
 				if err != nil {
 					return a, err
 				}

@@ -245,7 +245,7 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 	// Only an HTTP Scope is joined: one of another Kind (a job, an RPC
 	// whose context reached an in-process handler) has its own inputs and
 	// outcome, and Finish here would commit its transaction early.
-	if hs, ok := ctx.Value(scopeKey{}).(*httpScope); ok && hs.c == h.c && (hs.kind == nil || hs.kind.name == httpKindName) {
+	if hs, ok := ctx.Value(scopeKey{}).(*httpScope); ok && hs.c == h.c && (hs.ofKind() == nil || hs.ofKind().name == httpKindName) {
 		x := exchange{hs: hs, s: &hs.Scope, ctx: ctx, r: r, w: w}
 		if tw, ok := w.(*trackWriter); ok && tw == &hs.tw {
 			x.tw = tw

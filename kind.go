@@ -280,8 +280,9 @@ func (k *Kind) NewScope(ctx context.Context, values ...Value) (*Scope, error) {
 	}
 	c := k.c
 	c.seal()
-	hs := &httpScope{}
-	if err := k.give(&hs.open, values); err != nil {
+	ks := &kindScope{given: given{kind: k}}
+	hs := &ks.httpScope
+	if err := k.give(&hs.open, &ks.given, values); err != nil {
 		return nil, publicError(err)
 	}
 	ctx, cancel := c.scopeContext(ctx)
@@ -290,14 +291,21 @@ func (k *Kind) NewScope(ctx context.Context, values ...Value) (*Scope, error) {
 		hs.open.req = r.WithContext(&hs.ctx)
 	}
 	s := &hs.Scope
-	s.c, s.kind = c, k
+	s.c, s.given = c, &ks.given
 	s.open.ctx, s.open.done = &hs.ctx, hs.ctx.Done()
 	s.start(cancel)
 	return s, nil
 }
 
-// give stores values in in, by slot.
-func (k *Kind) give(in *inputs, values []Value) error {
+// kindScope is the one allocation of a Scope of a Kind: what ScopeFrom
+// finds, and what the Scope was given beyond its inputs.
+type kindScope struct {
+	httpScope
+	given given
+}
+
+// give stores values by slot, HTTP's in in and the others in g.
+func (k *Kind) give(in *inputs, g *given, values []Value) error {
 	for i, v := range values {
 		if v.t == nil {
 			return fmt.Errorf("Kind %s: value %d is the zero Value; make it with With(v): %w", k.name, i, ErrBadProvider)
@@ -309,10 +317,10 @@ func (k *Kind) give(in *inputs, values []Value) error {
 			return fmt.Errorf("Kind %s: With[%v] gives an input this kind does not supply (it supplies %s); declare it with Supplies[%v]() or drop it: %w", k.name, v.t, typeList(k.supplies), v.t, ErrBadProvider)
 		}
 		slot := k.c.slotFor(v.t)
-		if in.has(slot) {
+		if g.has(in, slot) {
 			return fmt.Errorf("Kind %s: With[%v] is given twice: %w", k.name, v.t, ErrBadProvider)
 		}
-		in.set(slot, v.v)
+		g.set(in, slot, v.v)
 	}
 	return nil
 }

@@ -37,35 +37,50 @@ type Scope struct {
 	// included (a multiple of lifeCall), and the flags lifeClosed and
 	// lifeReleased. One atomic Add enters a call and one leaves it.
 	life atomic.Uint32
+	// lean is set at open when the Scope's resolutions may take the lean
+	// path (resolution): no observer, not parallel, not forced general.
+	// It shares life's word, which keeps the Scope at 128 bytes.
+	lean bool
 	// table is the Scope's cache, set at open; calls in flight read it
 	// without atomics, as life orders its release after they left.
 	table *table
-	// lean is set at open when the Scope's resolutions may take the lean
-	// path (resolution): no observer, not parallel, not forced general.
-	lean bool
 
 	mu    sync.Mutex // guards table.cleanups, the slots' wait channels and cause
 	cause error      // how the request ended, passed to func(error) cleanups
 
 	observerPanic atomic.Pointer[panicked] // the first observer panic not raised yet
 
-	kind *Kind // the Kind it was opened as; nil for NewScope and HTTP. Set at open.
+	// given is what a Scope of a Kind was opened with beyond inputs: its
+	// Kind and its other inputs' values; nil for NewScope and HTTP. Set at
+	// open. One pointer, so that the Scope stays at 128 bytes: the size
+	// class of every request's one allocation is on the request path.
+	given *given
 }
 
-// inputs are what a Scope's providers see of the request: its context and
-// the inputs of its Kind (kind.go), by slot. HTTP's two have fields of
-// their own, for an HTTP request the request and writer of the handler
-// that runs; the rest are in vals.
+// inputs are what a Scope's providers see of the request: its context and,
+// for an HTTP request, the request and writer of the handler that runs
+// (slots slotRequest and slotWriter, kind.go). A Scope of a Kind that
+// supplies them has them here too; its other inputs are in given.
 type inputs struct {
 	ctx  context.Context
 	done <-chan struct{} // ctx.Done(), read once
 	req  *http.Request
 	w    http.ResponseWriter
+}
+
+// given is what a Scope of a Kind is opened with beyond its inputs: the
+// Kind, and the values of the inputs it supplies other than HTTP's. They
+// are fixed at open, so they stay put when a Handler that joins the Scope
+// swaps its inputs, and they live in the Scope's own allocation
+// (kindScope), so a Kind's Scope allocates no more than before.
+type given struct {
+	kind *Kind
 	vals []any // by slot - firstSlot; nil where not given
 }
 
-// input returns the value of the input d.
-func (in *inputs) input(s *Scope, d *dep) (any, error) {
+// input returns the value of the input d, HTTP's from in and the others
+// from s.given.
+func (s *Scope) input(in *inputs, d *dep) (any, error) {
 	switch d.slot {
 	case slotRequest:
 		if in.req != nil {
@@ -76,24 +91,36 @@ func (in *inputs) input(s *Scope, d *dep) (any, error) {
 			return in.w, nil
 		}
 	default:
-		if i := int(d.slot) - firstSlot; i < len(in.vals) && in.vals[i] != nil {
-			return in.vals[i], nil
+		if g := s.given; g != nil {
+			if i := int(d.slot) - firstSlot; i < len(g.vals) && g.vals[i] != nil {
+				return g.vals[i], nil
+			}
 		}
 	}
-	return nil, in.missing(s, d.typ)
+	return nil, s.missing(d.typ)
+}
+
+// ofKind returns the Kind that opened s, or nil for a Scope opened by
+// Container.NewScope or the HTTP layer.
+func (s *Scope) ofKind() *Kind {
+	if s.given == nil {
+		return nil
+	}
+	return s.given.kind
 }
 
 // missing is the error of an input t that the Scope s was not given.
-func (in *inputs) missing(s *Scope, t reflect.Type) error {
-	if s.kind == nil && slotOf(t) >= 0 {
+func (s *Scope) missing(t reflect.Type) error {
+	k := s.ofKind()
+	if k == nil && slotOf(t) >= 0 {
 		return errNotHTTP(t)
 	}
 	var opened string
 	switch _, isHTTP := s.open.ctx.(*scopeCtx); {
-	case s.kind != nil && s.kind.supplied(t):
-		opened = "this Scope of kind " + s.kind.name + ", opened without it"
-	case s.kind != nil:
-		opened = "Scopes of kind " + s.kind.name
+	case k != nil && k.supplied(t):
+		opened = "this Scope of kind " + k.name + ", opened without it"
+	case k != nil:
+		opened = "Scopes of kind " + k.name
 	case isHTTP: // opened by Handler, Middleware or NewHTTPScope
 		opened = "Scopes of kind " + httpKindName
 	default:
@@ -103,8 +130,8 @@ func (in *inputs) missing(s *Scope, t reflect.Type) error {
 		Detail: fmt.Sprintf("%v is an input of %s, not of %s", t, s.c.suppliers(t), opened)}
 }
 
-// has reports whether the input in slot was given.
-func (in *inputs) has(slot int) bool {
+// has reports whether the input in slot was given, in in or g.
+func (g *given) has(in *inputs, slot int) bool {
 	switch slot {
 	case slotRequest:
 		return in.req != nil
@@ -112,11 +139,12 @@ func (in *inputs) has(slot int) bool {
 		return in.w != nil
 	}
 	i := slot - firstSlot
-	return i < len(in.vals) && in.vals[i] != nil
+	return i < len(g.vals) && g.vals[i] != nil
 }
 
-// set gives the input in slot the value v, of the slot's type.
-func (in *inputs) set(slot int, v any) {
+// set gives the input in slot the value v, of the slot's type: HTTP's in
+// in, the others in g.
+func (g *given) set(in *inputs, slot int, v any) {
 	switch slot {
 	case slotRequest:
 		in.req, _ = v.(*http.Request)
@@ -124,10 +152,10 @@ func (in *inputs) set(slot int, v any) {
 		in.w, _ = v.(http.ResponseWriter)
 	default:
 		i := slot - firstSlot
-		if i >= len(in.vals) {
-			in.vals = append(in.vals, make([]any, i+1-len(in.vals))...)
+		if i >= len(g.vals) {
+			g.vals = append(g.vals, make([]any, i+1-len(g.vals))...)
 		}
-		in.vals[i] = v
+		g.vals[i] = v
 	}
 }
 
@@ -302,7 +330,7 @@ func (s *Scope) value(r *resolution, d *dep) (any, error) {
 	case depScope:
 		return s, nil
 	case depInput:
-		return s.inputs().input(s, d)
+		return s.input(s.inputs(), d)
 	}
 	return nil, &GraphError{Err: ErrNotProvided, Path: []reflect.Type{d.typ}, Detail: fmt.Sprintf("nothing provides %v; register a provider for it with Provide", d.typ)}
 }
