@@ -204,6 +204,8 @@ func (k *Kind) In(c *Container) *Kind {
 	switch {
 	case k == nil || k.c == nil:
 		return &Kind{c: c, err: publicError(fmt.Errorf("In on a Kind that Container.Kind did not make: %w", ErrBadProvider))}
+	case c == nil:
+		return &Kind{c: k.c, name: k.name, err: publicError(fmt.Errorf("Kind.In(nil): pass the Container, such as a Fork: %w", ErrBadProvider))}
 	case c == k.c || k.err != nil:
 		return k
 	case k.name == httpKindName:

@@ -571,4 +571,8 @@ func TestAForkKeepsTheKindsOfItsContainer(t *testing.T) {
 	var nilKind *depend.Kind
 	_, err = nilKind.In(f).NewScope(context.Background())
 	require.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.NotPanics(t, func() {
+		_, err = k.In(nil).NewScope(context.Background())
+	})
+	require.ErrorIs(t, err, depend.ErrBadProvider)
 }
