@@ -44,7 +44,7 @@ func jobKind(t *testing.T, c *depend.Container, opts ...depend.KindOption) *depe
 
 func TestKindScopesAreGivenTheirInputs(t *testing.T) {
 	c := depend.New()
-	require.NoError(t, c.Provide(func(j *Job, m Meta) *jobLog { // erased: pointers and a map
+	require.NoError(t, c.Provide(func(j *Job, m Meta) *jobLog { // reflective: a map parameter is not erased
 		return &jobLog{lines: []string{fmt.Sprint(j.ID), strings.Join(m["trace"], ",")}}
 	}))
 	require.NoError(t, c.Provide(func(r io.Reader) (string, error) { // an interface input, through reflection
