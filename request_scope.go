@@ -112,16 +112,21 @@ func (s *Scope) ofKind() *Kind {
 // missing is the error of an input t that the Scope s was not given.
 func (s *Scope) missing(t reflect.Type) error {
 	k := s.ofKind()
+	// Opened by Handler, Middleware or NewHTTPScope: its context is its
+	// own scopeCtx. A Scope that NewScope opened on another Scope's
+	// context has a scopeCtx too, but not its own.
+	sc, _ := s.open.ctx.(*scopeCtx)
+	isHTTP := sc != nil && &sc.hs.Scope == s
 	if k == nil && slotOf(t) >= 0 {
 		return errNotHTTP(t)
 	}
 	var opened string
-	switch _, isHTTP := s.open.ctx.(*scopeCtx); {
+	switch {
 	case k != nil && k.supplied(t):
 		opened = "this Scope of kind " + k.name + ", opened without it"
 	case k != nil:
 		opened = "Scopes of kind " + k.name
-	case isHTTP: // opened by Handler, Middleware or NewHTTPScope
+	case isHTTP:
 		opened = "Scopes of kind " + httpKindName
 	default:
 		opened = "a Scope opened by NewScope, which is given no inputs"

@@ -41,3 +41,23 @@ func TestReplaceCannotBindAKindInput(t *testing.T) {
 	assert.ErrorIs(t, err, depend.ErrBadProvider)
 	assert.Contains(t, err.Error(), "input")
 }
+
+// TestErrNotSuppliedDoesNotTakeNewScopeForHTTP: a Scope that NewScope opens
+// on the context of another Scope (a job's, or a request's, to run
+// background work with a cache of its own) is given no inputs; the error
+// must say so, not that it is a Scope of kind http because its context is
+// another Scope's.
+func TestErrNotSuppliedDoesNotTakeNewScopeForHTTP(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	k := jobKind(t, c)
+	require.NoError(t, k.Run(context.Background(), func(ctx context.Context) error {
+		s := c.NewScope(ctx)
+		defer s.Close()
+		_, err := depend.Resolve[*jobTx](s)
+		assert.ErrorIs(t, err, depend.ErrNotSupplied)
+		assert.ErrorContains(t, err, "not of a Scope opened by NewScope, which is given no inputs")
+		assert.NotContains(t, err.Error(), "kind http")
+		return nil
+	}, depend.With(&Job{ID: 1})))
+}
