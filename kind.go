@@ -376,17 +376,11 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 		} else if !returned {
 			err = errWorkGoexit // the cleanups roll back; the Goexit goes on
 		}
-		// The Scope is left and closed even if a BeforeResponse cleanup
-		// calls runtime.Goexit (t.FailNow in a test) or ReportTo panics:
-		// otherwise it stays entered, and its other cleanups never run.
-		left := false
+		// Deferred, so that the Scope is left and closed even if a
+		// BeforeResponse cleanup calls runtime.Goexit (t.FailNow in a
+		// test; finish records it as the cause) or ReportTo panics.
 		defer func() {
-			if !left { // finish did not return
-				s.leave()
-				if err == nil {
-					err = errCleanupGoexit
-				}
-			}
+			s.leave()
 			if cerr := s.CloseWithError(err); cerr != nil {
 				k.reportError(s.open.ctx, cerr)
 			}
@@ -394,8 +388,6 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 		// Finish while still entered: fn may have closed the Scope, and
 		// only a call in flight keeps its table from being released.
 		finished := s.finish(err)
-		s.leave()
-		left = true
 		if err == nil {
 			err = finished
 		} else if finished != nil { // the outcome is err's: a failed rollback is reported
@@ -407,10 +399,7 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 	return err
 }
 
-var (
-	errWorkGoexit    = errors.New("depend: the unit of work called runtime.Goexit")
-	errCleanupGoexit = errors.New("depend: a BeforeResponse cleanup called runtime.Goexit")
-)
+var errWorkGoexit = errors.New("depend: the unit of work called runtime.Goexit")
 
 // Report sends err where k's ReportTo sends the errors Run does not return
 // (slog.Default() without it), for an integration that hides an error from

@@ -628,9 +628,22 @@ func (s *Scope) setCause(err error) {
 	s.leave()
 }
 
+// runCleanups runs cleanups newest first and returns their errors joined.
+// A cleanup that calls runtime.Goexit (t.FailNow in a test) does not cost
+// the older ones: they run as the goroutine exits, learning the Goexit as
+// the cause if there was none.
 func runCleanups(cleanups []cleanup, cause error) error {
 	var errs []error
-	for i := len(cleanups) - 1; i >= 0; i-- {
+	i := len(cleanups) - 1
+	defer func() {
+		if i >= 0 { // cleanups[i] called runtime.Goexit
+			if cause == nil {
+				cause = errCleanupGoexit
+			}
+			_ = runCleanups(cleanups[:i], cause)
+		}
+	}()
+	for ; i >= 0; i-- {
 		if cleanups[i].fn == nil { // Finish ran it
 			continue
 		}
@@ -640,6 +653,8 @@ func runCleanups(cleanups []cleanup, cause error) error {
 	}
 	return errors.Join(errs...)
 }
+
+var errCleanupGoexit = errors.New("depend: a cleanup called runtime.Goexit")
 
 // Close runs the Singletons' cleanups, newest first, and returns their errors
 // joined. Scopes opened from c fail with ErrContainerClosed afterwards. Close
