@@ -180,8 +180,10 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 // builds in progress, innermost first, with the errors their own deferred
 // funcs would have given: the panic as a PanicError in the innermost one,
 // wrapped by each caller, as their returned errors are; for Goexit each
-// build's own. A recovered panic becomes *errp; a Goexit goes on. A panic
-// outside any lean build (the Invoke func's own) is not recovered.
+// build's own. A recovered panic becomes *errp; a Goexit goes on (a
+// panic(nil) that recover stopped under GODEBUG=panicnil=1 looks like one,
+// and its outermost error becomes *errp). A panic outside any lean build
+// (the Invoke func's own) is not recovered.
 func (s *Scope) settle(r *resolution, errp *error) {
 	if r.depth > 0 {
 		var err error
@@ -192,9 +194,13 @@ func (s *Scope) settle(r *resolution, errp *error) {
 			}
 			*errp = publicError(err)
 		} else {
+			// runtime.Goexit, which goes on; or, under GODEBUG=panicnil=1,
+			// a panic(nil) that recover stopped, after which the call
+			// returns: it must not return a nil error with no value.
 			for i := r.depth - 1; i >= 0; i-- {
-				s.failLean(r.building[i], errGoexit)
+				err = s.failLean(r.building[i], errGoexit)
 			}
+			*errp = publicError(err)
 		}
 	}
 	if r.n > 0 {

@@ -397,3 +397,24 @@ type (
 	sgDep  struct{}
 	sgTop  struct{}
 )
+
+type panicNilDep struct{}
+
+// TestLeanPanicNilIsNotASuccess: under GODEBUG=panicnil=1 (which the
+// go.mod of an application that needs the old behaviour may set),
+// recover returns nil for panic(nil), as for runtime.Goexit. The lean path
+// then fails the build with an error, as Scope.build does, and never
+// returns a nil value with a nil error.
+func TestLeanPanicNilIsNotASuccess(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1")
+	c := depend.New()
+	require.NoError(t, c.Provide(func() *panicNilDep { panic(nil) }))
+	s := c.NewScope(context.Background())
+	defer s.Close()
+	v, err := depend.Resolve[*panicNilDep](s)
+	require.Error(t, err, "got %v", v)
+	_, err2 := depend.Resolve[*panicNilDep](s)
+	require.Error(t, err2, "the slot is failed")
+	require.Equal(t, err.Error(), err2.Error())
+	require.Error(t, s.Invoke(func(*panicNilDep) {}))
+}

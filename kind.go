@@ -376,17 +376,22 @@ func (k *Kind) Run(ctx context.Context, fn func(context.Context) error, values .
 		} else if !returned {
 			err = errWorkGoexit // the cleanups roll back; the Goexit goes on
 		}
+		// Deferred, so that the Scope is left and closed even if a
+		// BeforeResponse cleanup calls runtime.Goexit (t.FailNow in a
+		// test; finish records it as the cause) or ReportTo panics.
+		defer func() {
+			s.leave()
+			if cerr := s.CloseWithError(err); cerr != nil {
+				k.reportError(s.open.ctx, cerr)
+			}
+		}()
 		// Finish while still entered: fn may have closed the Scope, and
 		// only a call in flight keeps its table from being released.
 		finished := s.finish(err)
-		s.leave()
 		if err == nil {
 			err = finished
 		} else if finished != nil { // the outcome is err's: a failed rollback is reported
 			k.reportError(s.open.ctx, finished)
-		}
-		if cerr := s.CloseWithError(err); cerr != nil {
-			k.reportError(s.open.ctx, cerr)
 		}
 	}()
 	err = fn(s.open.ctx)

@@ -576,3 +576,56 @@ func TestAForkKeepsTheKindsOfItsContainer(t *testing.T) {
 	})
 	require.ErrorIs(t, err, depend.ErrBadProvider)
 }
+
+type (
+	goexitTx     struct{}
+	goexitCommit struct{}
+)
+
+// TestRunClosesItsScopeWhenACleanupCallsGoexit: when a BeforeResponse
+// cleanup calls runtime.Goexit (require in a test's commit, say), Run still
+// closes the Scope, as the HTTP layer does, and its other cleanups learn
+// the Goexit, not success.
+func TestRunClosesItsScopeWhenACleanupCallsGoexit(t *testing.T) {
+	c := depend.New()
+	var cause atomic.Pointer[error]
+	require.NoError(t, c.Provide(func() (*goexitTx, func(error)) {
+		return &goexitTx{}, func(err error) { cause.Store(&err) }
+	}))
+	require.NoError(t, c.Provide(func(*goexitTx) (*goexitCommit, func(error)) { return &goexitCommit{}, func(error) { runtime.Goexit() } }, depend.BeforeResponse))
+	k := c.Kind("job")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = k.Run(context.Background(), func(ctx context.Context) error {
+			s, _ := depend.ScopeFrom(ctx)
+			_, err := depend.Resolve[*goexitCommit](s)
+			return err
+		})
+		t.Error("Run returned: the Goexit must go on")
+	}()
+	<-done
+	got := cause.Load()
+	require.NotNil(t, got, "the after-response cleanup never ran")
+	assert.ErrorContains(t, *got, "Goexit", "it must not learn success")
+}
+
+// TestErrNotSuppliedDoesNotTakeNewScopeForHTTP: a Scope that NewScope opens
+// on the context of another Scope (a job's, or a request's, to run
+// background work with a cache of its own) is given no inputs, and the
+// error says so: it is not a Scope of kind http because its context is
+// another Scope's.
+func TestErrNotSuppliedDoesNotTakeNewScopeForHTTP(t *testing.T) {
+	c := depend.New()
+	require.NoError(t, c.Provide(func(j *Job) *jobTx { return &jobTx{job: j} }))
+	k := jobKind(t, c)
+	require.NoError(t, k.Run(context.Background(), func(ctx context.Context) error {
+		s := c.NewScope(ctx)
+		defer s.Close()
+		_, err := depend.Resolve[*jobTx](s)
+		assert.ErrorIs(t, err, depend.ErrNotSupplied)
+		assert.ErrorContains(t, err, "not of a Scope opened by NewScope, which is given no inputs")
+		assert.NotContains(t, err.Error(), "kind http")
+		return nil
+	}, depend.With(&Job{ID: 1})))
+}

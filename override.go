@@ -95,6 +95,9 @@ func (c *Container) replace(fn any, opts []Option) error {
 		return fmt.Errorf("Replace %s: %w", p, err)
 	}
 	for _, t := range p.provides() {
+		if c.slots[t] > 0 { // as Provide: a Kind's input has no provider
+			return fmt.Errorf("Replace %s: %v is an input of %s, given to each Scope when it opens, and cannot be provided: %w", p, t, c.suppliers(t), ErrBadProvider)
+		}
 		if owner := c.byType[t]; owner != nil && owner != old {
 			return fmt.Errorf("Replace %s: %v is provided by %s; Replace that type on its own: %w", p, t, owner, ErrAlreadyProvided)
 		}

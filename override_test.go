@@ -1,9 +1,11 @@
 package depend_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -455,4 +457,34 @@ func TestForkIgnoresFailuresAfterSealing(t *testing.T) {
 	require.NoError(t, f.Validate())
 	_, err := depend.Resolve[*regDB](scope(t, f))
 	require.NoError(t, err)
+}
+
+// TestReplaceCannotBindAKindInput: a type that a Kind supplies cannot have a
+// provider, so Provide refuses an As binding to it, and so does Replace in
+// a Fork, which inherits the Kinds: otherwise Resolve of the input type
+// would build the fake while every parameter of that type gets the Scope's
+// input.
+func TestReplaceCannotBindAKindInput(t *testing.T) {
+	app := depend.New()
+	k := jobKind(t, app)
+	require.NoError(t, app.Provide(func() *bytes.Buffer { return new(bytes.Buffer) }))
+	other := depend.New()
+	jobKind(t, other)
+	require.ErrorIs(t, other.Provide(func() *bytes.Reader { return nil }, depend.As[io.Reader]()), depend.ErrBadProvider,
+		"Provide refuses a binding to a Kind's input")
+
+	f := app.Fork()
+	err := f.Replace(func() *bytes.Buffer { return bytes.NewBufferString("fake") }, depend.As[io.Reader]())
+	if err == nil {
+		// Show the inconsistency the binding causes.
+		var direct, param io.Reader
+		require.NoError(t, k.In(f).Run(context.Background(), func(ctx context.Context) error {
+			s, _ := depend.ScopeFrom(ctx)
+			direct, _ = depend.Resolve[io.Reader](s)
+			return s.Invoke(func(r io.Reader) { param = r })
+		}, depend.With[io.Reader](bytes.NewBufferString("input"))))
+		t.Fatalf("Replace bound a Kind's input type: Resolve[io.Reader] gives %v, a parameter gives %v", direct, param)
+	}
+	assert.ErrorIs(t, err, depend.ErrBadProvider)
+	assert.Contains(t, err.Error(), "input")
 }

@@ -112,16 +112,21 @@ func (s *Scope) ofKind() *Kind {
 // missing is the error of an input t that the Scope s was not given.
 func (s *Scope) missing(t reflect.Type) error {
 	k := s.ofKind()
+	// Opened by Handler, Middleware or NewHTTPScope: its context is its
+	// own scopeCtx. A Scope that NewScope opened on another Scope's
+	// context has a scopeCtx too, but not its own.
+	sc, _ := s.open.ctx.(*scopeCtx)
+	isHTTP := sc != nil && &sc.hs.Scope == s
 	if k == nil && slotOf(t) >= 0 {
 		return errNotHTTP(t)
 	}
 	var opened string
-	switch _, isHTTP := s.open.ctx.(*scopeCtx); {
+	switch {
 	case k != nil && k.supplied(t):
 		opened = "this Scope of kind " + k.name + ", opened without it"
 	case k != nil:
 		opened = "Scopes of kind " + k.name
-	case isHTTP: // opened by Handler, Middleware or NewHTTPScope
+	case isHTTP:
 		opened = "Scopes of kind " + httpKindName
 	default:
 		opened = "a Scope opened by NewScope, which is given no inputs"
@@ -623,9 +628,22 @@ func (s *Scope) setCause(err error) {
 	s.leave()
 }
 
+// runCleanups runs cleanups newest first and returns their errors joined.
+// A cleanup that calls runtime.Goexit (t.FailNow in a test) does not cost
+// the older ones: they run as the goroutine exits, learning the Goexit as
+// the cause if there was none.
 func runCleanups(cleanups []cleanup, cause error) error {
 	var errs []error
-	for i := len(cleanups) - 1; i >= 0; i-- {
+	i := len(cleanups) - 1
+	defer func() {
+		if i >= 0 { // cleanups[i] called runtime.Goexit
+			if cause == nil {
+				cause = errCleanupGoexit
+			}
+			_ = runCleanups(cleanups[:i], cause)
+		}
+	}()
+	for ; i >= 0; i-- {
 		if cleanups[i].fn == nil { // Finish ran it
 			continue
 		}
@@ -635,6 +653,8 @@ func runCleanups(cleanups []cleanup, cause error) error {
 	}
 	return errors.Join(errs...)
 }
+
+var errCleanupGoexit = errors.New("depend: a cleanup called runtime.Goexit")
 
 // Close runs the Singletons' cleanups, newest first, and returns their errors
 // joined. Scopes opened from c fail with ErrContainerClosed afterwards. Close

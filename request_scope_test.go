@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -316,3 +317,39 @@ type benchValue struct{ n int }
 
 //go:noinline
 func newBenchLeaf() *benchLeaf { return &benchLeaf{1} }
+
+type (
+	exitOuter struct{}
+	exitInner struct{}
+)
+
+// TestCloseRunsEveryCleanupWhenOneCallsGoexit: a cleanup that calls
+// runtime.Goexit (t.FailNow or require in a test's cleanup) still lets the
+// older cleanups run, in a Scope and in the Container, before the goroutine
+// exits.
+func TestCloseRunsEveryCleanupWhenOneCallsGoexit(t *testing.T) {
+	for _, life := range []depend.Lifetime{depend.Scoped, depend.Singleton} {
+		t.Run(life.String(), func(t *testing.T) {
+			c := depend.New()
+			var outerRan atomic.Bool
+			require.NoError(t, c.Provide(func() (*exitOuter, func()) {
+				return &exitOuter{}, func() { outerRan.Store(true) }
+			}, life))
+			require.NoError(t, c.Provide(func(*exitOuter) (*exitInner, func()) {
+				return &exitInner{}, runtime.Goexit
+			}, life))
+			s := c.NewScope(context.Background())
+			_, err := depend.Resolve[*exitInner](s)
+			require.NoError(t, err)
+			closed := make(chan struct{})
+			go func() {
+				defer close(closed)
+				_ = s.Close()
+				_ = c.Close()
+				t.Error("Close returned: the Goexit must go on")
+			}()
+			<-closed
+			assert.True(t, outerRan.Load(), "the older cleanup was lost")
+		})
+	}
+}

@@ -104,14 +104,22 @@ func (s *Scope) finish(cause error) error {
 	if done == nil {
 		return nil
 	}
-	err := runCleanups(due, cause)
-	s.mu.Lock()
-	if err != nil && s.cause == nil {
-		s.cause = err
-	}
-	s.table.finishing = nil
-	s.mu.Unlock()
-	close(done) // Close may run the older cleanups now
+	var err error
+	returned := false
+	defer func() { // also when a cleanup calls runtime.Goexit
+		if !returned {
+			err = errCleanupGoexit
+		}
+		s.mu.Lock()
+		if err != nil && s.cause == nil {
+			s.cause = err
+		}
+		s.table.finishing = nil
+		s.mu.Unlock()
+		close(done) // Close may run the older cleanups now
+	}()
+	err = runCleanups(due, cause)
+	returned = true
 	return err
 }
 

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -373,4 +375,50 @@ func TestReplaceRefusesBeforeResponseOnASingleton(t *testing.T) {
 	err := c.Fork().Replace(func() (*tdConn, func()) { return &tdConn{}, func() {} }, depend.BeforeResponse)
 	require.ErrorIs(t, err, depend.ErrBadProvider)
 	require.ErrorContains(t, err, "a Singleton's cleanup runs at Container.Close")
+}
+
+type (
+	exitCommit  struct{}
+	exitPublish struct{}
+)
+
+// TestFinishRunsEveryCleanupWhenOneCallsGoexit: a BeforeResponse cleanup
+// that calls runtime.Goexit still lets the older ones Finish took run, and
+// a Close afterwards does not wait for that Finish for ever.
+func TestFinishRunsEveryCleanupWhenOneCallsGoexit(t *testing.T) {
+	c := depend.New()
+	var committed atomic.Bool
+	require.NoError(t, c.Provide(func() (*exitCommit, func()) {
+		return &exitCommit{}, func() { committed.Store(true) }
+	}, depend.BeforeResponse))
+	require.NoError(t, c.Provide(func(*exitCommit) (*exitPublish, func()) {
+		return &exitPublish{}, runtime.Goexit
+	}, depend.BeforeResponse))
+	s := c.NewScope(context.Background())
+	_, err := depend.Resolve[*exitPublish](s)
+	require.NoError(t, err)
+	// A call in flight, so that Close does not find the Scope alone and
+	// waits for a Finish that is still running.
+	hold := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		_ = s.Invoke(func() { close(held); <-hold })
+	}()
+	<-held
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		_ = s.Finish(nil)
+		t.Error("Finish returned: the Goexit must go on")
+	}()
+	<-finished
+	assert.True(t, committed.Load(), "the older BeforeResponse cleanup was lost")
+	closed := make(chan error)
+	go func() { closed <- s.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waits for ever for the Finish that called Goexit")
+	}
+	close(hold)
 }
