@@ -180,28 +180,25 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 // builds in progress, innermost first, with the errors their own deferred
 // funcs would have given: the panic as a PanicError in the innermost one,
 // wrapped by each caller, as their returned errors are; for Goexit each
-// build's own. A recovered panic becomes *errp; a Goexit goes on (a
-// panic(nil) that recover stopped under GODEBUG=panicnil=1 looks like one,
-// and its outermost error becomes *errp). A panic outside any lean build
-// (the Invoke func's own) is not recovered.
+// build's own. The outermost error becomes *errp: a Goexit goes on and
+// ignores it, but a panic(nil), which recover also returns as nil under
+// GODEBUG=panicnil=1, is recovered, and its call must not return a nil
+// error. A panic outside any lean build (the Invoke func's own) is not
+// recovered.
 func (s *Scope) settle(r *resolution, errp *error) {
 	if r.depth > 0 {
+		p := recover()
 		var err error
-		if p := recover(); p != nil {
+		if p != nil {
 			err = &PanicError{Value: p, Stack: debug.Stack()}
-			for i := r.depth - 1; i >= 0; i-- {
-				err = s.failLean(r.building[i], err)
-			}
-			*errp = publicError(err)
-		} else {
-			// runtime.Goexit, which goes on; or, under GODEBUG=panicnil=1,
-			// a panic(nil) that recover stopped, after which the call
-			// returns: it must not return a nil error with no value.
-			for i := r.depth - 1; i >= 0; i-- {
-				err = s.failLean(r.building[i], errGoexit)
-			}
-			*errp = publicError(err)
 		}
+		for i := r.depth - 1; i >= 0; i-- {
+			if p == nil {
+				err = errGoexit
+			}
+			err = s.failLean(r.building[i], err)
+		}
+		*errp = publicError(err)
 	}
 	if r.n > 0 {
 		s.table.record(r.claimed[:r.n])
