@@ -148,6 +148,8 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 	r.depth++
 	if p.broken != nil {
 		err = p.broken
+	} else if p.direct {
+		v, err = s.buildDirect(r, p)
 	} else if e := p.erased; e != nil {
 		var args [maxWords]word
 		if args, err = s.words(r, p.deps, nil); err == nil {

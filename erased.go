@@ -189,6 +189,87 @@ func (s *Scope) words(r *resolution, deps []dep, x *exchange) (a [maxWords]word,
 	return a, nil
 }
 
+// direct reports whether a provider of shape e (nil if not erased) with
+// dependencies deps is built by buildDirect: it returns a value, and its
+// dependencies are all providers' values, one word each, or the context,
+// two.
+func (e *erased) direct(deps []dep) bool {
+	if e == nil || (e.out != outWord && e.out != outWordErr) {
+		return false
+	}
+	for i := range deps {
+		if k := deps[i].kind; k != depProvider && k != depContext {
+			return false
+		}
+	}
+	return true
+}
+
+// buildDirect resolves the dependencies of p, a direct provider (see
+// provider.direct), as part of the lean resolution r, checks that the
+// Scope's context has not ended, and calls p. It is words and call in one
+// frame, with the call written out by shape and word count: the two calls
+// and the argument array passed between them cost about 10 ns per request
+// of the reference graph (docs/performance.md).
+func (s *Scope) buildDirect(r *resolution, p *provider) (any, error) {
+	var a [maxWords]word
+	n := 0
+	for i := range p.deps {
+		d := &p.deps[i]
+		if d.kind == depContext {
+			w := ifaceWords(&s.inputs().ctx)
+			a[n], a[n+1] = w[0], w[1]
+			n += 2
+			continue
+		}
+		v, err := s.value(r, d)
+		if err != nil {
+			return nil, err
+		}
+		a[n] = ifaceWords(&v)[1] // a pointer is stored in the interface itself
+		n++
+	}
+	if done := s.inputs().done; done != nil { // started, in this frame: p is Scoped
+		select {
+		case <-done:
+			return nil, s.notStarted()
+		default:
+		}
+	}
+	fn, e := p.word, p.erased
+	if e.out == outWord {
+		switch n {
+		case 0:
+			return e.box(as[func() word](&fn)()), nil
+		case 1:
+			return e.box(as[func(word) word](&fn)(a[0])), nil
+		case 2:
+			return e.box(as[func(word, word) word](&fn)(a[0], a[1])), nil
+		case 3:
+			return e.box(as[func(word, word, word) word](&fn)(a[0], a[1], a[2])), nil
+		}
+		return e.box(callWord(fn, n, &a)), nil
+	}
+	var w word
+	var err error
+	switch n {
+	case 0:
+		w, err = as[func() (word, error)](&fn)()
+	case 1:
+		w, err = as[func(word) (word, error)](&fn)(a[0])
+	case 2:
+		w, err = as[func(word, word) (word, error)](&fn)(a[0], a[1])
+	case 3:
+		w, err = as[func(word, word, word) (word, error)](&fn)(a[0], a[1], a[2])
+	default:
+		w, err = callWordErr(fn, n, &a)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.box(w), nil
+}
+
 // box makes the any of type e.typ that holds the pointer p.
 func (e *erased) box(p word) (v any) {
 	*ifaceWords(&v) = [2]word{e.typ, p}

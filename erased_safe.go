@@ -45,3 +45,10 @@ func (*erased) call(word, *[maxWords]word) (any, error) {
 func (*Scope) words(*resolution, []dep, *exchange) ([maxWords]word, error) {
 	panic("depend: the shape-erased call is not built in")
 }
+
+// direct is false: no provider is erased.
+func (*erased) direct([]dep) bool { return false }
+
+func (*Scope) buildDirect(*resolution, *provider) (any, error) {
+	panic("depend: the shape-erased call is not built in")
+}

@@ -81,6 +81,62 @@ func TestErasedShapes(t *testing.T) {
 	}
 }
 
+// erasedSum is what the providers of TestErasedProvidersOfEveryArity
+// build: a sum of their arguments weighted by position, so that arguments
+// passed in the wrong order give another sum.
+type erasedSum struct{ n int }
+
+func weigh(ns ...int) *erasedSum {
+	sum := 0
+	for i, n := range ns {
+		sum += (i + 1) * n
+	}
+	return &erasedSum{sum}
+}
+
+func ctxN(ctx context.Context) int { return len(ctx.Value(erasedCtxKey{}).(string)) }
+
+// TestErasedProvidersOfEveryArity resolves providers called shape-erased
+// with every word count, context.Context among them, in both result
+// shapes: each must receive its arguments in order.
+func TestErasedProvidersOfEveryArity(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fn   any
+		want int
+	}{
+		{"0", func() *erasedSum { return weigh() }, 0},
+		{"1", func(a *e1) *erasedSum { return weigh(a.n) }, 1},
+		{"2", func(a *e1, b *e2) *erasedSum { return weigh(a.n, b.n) }, 5},
+		{"3", func(a *e1, b *e2, c *e3) *erasedSum { return weigh(a.n, b.n, c.n) }, 14},
+		{"4", func(a *e1, b *e2, c *e3, d *e4) *erasedSum { return weigh(a.n, b.n, c.n, d.n) }, 30},
+		{"5", func(ctx context.Context, c *e3, d *e4, e *e5) *erasedSum { return weigh(ctxN(ctx), c.n, d.n, e.n) }, 3 + 6 + 12 + 20},
+		{"6", func(a *e1, b *e2, c *e3, d *e4, e *e5, f *e6) *erasedSum { return weigh(a.n, b.n, c.n, d.n, e.n, f.n) }, 91},
+		{"0 and error", func() (*erasedSum, error) { return weigh(), nil }, 0},
+		{"1 and error", func(a *e1) (*erasedSum, error) { return weigh(a.n), nil }, 1},
+		{"2 and error", func(ctx context.Context) (*erasedSum, error) { return weigh(ctxN(ctx)), nil }, 3},
+		{"3 and error", func(a *e1, b *e2, c *e3) (*erasedSum, error) { return weigh(a.n, b.n, c.n), nil }, 14},
+		{"4 and error", func(ctx context.Context, a *e1, b *e2) (*erasedSum, error) { return weigh(ctxN(ctx), a.n, b.n), nil }, 3 + 2 + 6},
+		{"5 and error", func(a *e1, b *e2, c *e3, d *e4, e *e5) (*erasedSum, error) {
+			return weigh(a.n, b.n, c.n, d.n, e.n), nil
+		}, 55},
+		{"6 and error", func(ctx context.Context, a *e1, b *e2, c *e3, d *e4) (*erasedSum, error) {
+			return weigh(ctxN(ctx), a.n, b.n, c.n, d.n), nil
+		}, 3 + 2 + 6 + 12 + 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := depend.New()
+			provideLeaves(t, c)
+			provide(t, c, tc.fn)
+			s := c.NewScope(context.WithValue(context.Background(), erasedCtxKey{}, "abc"))
+			defer s.Close()
+			got, err := depend.Resolve[*erasedSum](s)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got.n)
+		})
+	}
+}
+
 var errCheck = errors.New("check failed")
 
 func check(ok bool) error {

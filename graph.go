@@ -33,6 +33,10 @@ type provider struct {
 	// sealed; read-only afterwards.
 	deps   []dep
 	broken error // a cycle or captive dependency found at seal
+	// direct is set at seal for an erased provider whose dependencies
+	// are all providers' values or the context: a lean build resolves
+	// and calls it in one frame (Scope.buildDirect).
+	direct bool
 }
 
 func (p *provider) String() string { return p.name }
@@ -265,6 +269,9 @@ func (c *Container) seal() {
 		}
 	}
 	c.lean = !c.general && c.observer == nil
+	for _, p := range c.providers {
+		p.direct = p.erased.direct(p.deps)
+	}
 	n := len(c.providers)
 	c.singles = make([]singleton, n)
 	c.tables.New = func() any { return newTable(n) }
