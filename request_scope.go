@@ -633,6 +633,9 @@ func (s *Scope) setCause(err error) {
 // the older ones: they run as the goroutine exits, learning the Goexit as
 // the cause if there was none.
 func runCleanups(cleanups []cleanup, cause error) error {
+	if len(cleanups) == 0 { // most requests: skip setting up the deferred func
+		return nil
+	}
 	var errs []error
 	i := len(cleanups) - 1
 	defer func() {
