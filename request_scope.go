@@ -255,7 +255,7 @@ func (s *Scope) release() {
 // closing reports whether Close has begun.
 func (s *Scope) closing() bool { return s.life.Load()&lifeClosed != 0 }
 
-func (s *Scope) resolveType(t reflect.Type) (any, error) {
+func (s *Scope) resolveType(t reflect.Type) (v any, err error) {
 	if err := s.enter(); err != nil {
 		return nil, publicError(fmt.Errorf("resolve %v: %w", t, err))
 	}
@@ -267,23 +267,17 @@ func (s *Scope) resolveType(t reflect.Type) (any, error) {
 		}
 		s.c.hotDeps.store(t, d) // the graph is sealed: d is final
 	}
-	if s.lean {
-		return s.resolveLean(&d)
-	}
-	v, err := s.value(nil, &d)
-	s.raiseObserverPanic()
-	if err != nil {
-		return nil, publicError(err)
-	}
-	return v, nil
-}
-
-// resolveLean is resolveType's lean resolution; a lean Scope has no
-// observer whose panic to raise.
-func (s *Scope) resolveLean(d *dep) (v any, err error) {
+	// A lean resolution in this frame; a lean Scope has no observer whose
+	// panic to raise. settle does nothing for the general path.
 	var r resolution
 	defer s.settle(&r, &err)
-	if v, err = s.value(&r, d); err != nil {
+	if s.lean {
+		v, err = s.value(&r, &d)
+	} else {
+		v, err = s.value(nil, &d)
+		s.raiseObserverPanic()
+	}
+	if err != nil {
 		return nil, publicError(err)
 	}
 	return v, nil
