@@ -154,12 +154,8 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 		var args [maxWords]word
 		if args, err = s.words(r, p.deps, nil); err == nil {
 			// started, in this frame: p is Scoped
-			if done := s.inputs().done; done != nil {
-				select {
-				case <-done:
-					err = s.notStarted()
-				default:
-				}
+			if done := s.inputs().done; done != nil && closed(done) {
+				err = s.notStarted()
 			}
 			if err == nil {
 				v, err = e.call(p.word, &args)

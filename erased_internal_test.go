@@ -168,3 +168,41 @@ func TestErasedServesInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestChanLayoutKnown checks that the runtime's channel layout is the one
+// closed reads, so that the supported releases take its fast path. If a
+// new Go release fails it, closed still works, through a select; update
+// the offsets in erased.go to get the fast path back.
+func TestChanLayoutKnown(t *testing.T) {
+	require.True(t, chanLayoutKnown, "runtime.hchan changed: closed falls back to a select")
+}
+
+// TestClosedAgreesWithSelect checks closed against a select, the check it
+// stands in for, on open and closed channels, and while another goroutine
+// closes the channel.
+func TestClosedAgreesWithSelect(t *testing.T) {
+	ended := func(c <-chan struct{}) bool {
+		select {
+		case <-c:
+			return true
+		default:
+			return false
+		}
+	}
+	for _, cancelled := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		if cancelled {
+			cancel()
+		}
+		assert.Equal(t, ended(ctx.Done()), closed(ctx.Done()), "cancelled %v", cancelled)
+		assert.Equal(t, cancelled, closed(ctx.Done()))
+		cancel()
+	}
+
+	done := make(chan struct{})
+	go close(done)
+	for !closed(done) { // under -race: the load is atomic, the close the runtime's
+		runtime.Gosched()
+	}
+	assert.True(t, ended(done))
+}

@@ -52,3 +52,14 @@ func (*erased) direct([]dep) bool { return false }
 func (*Scope) buildDirect(*resolution, *provider) (any, error) {
 	panic("depend: the shape-erased call is not built in")
 }
+
+// closed reports whether done, a channel that is closed and never sent on
+// (a context's Done), is closed.
+func closed(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
+}

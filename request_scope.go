@@ -417,16 +417,11 @@ func (s *Scope) started(p *provider) error {
 	if p.life == Singleton {
 		return nil
 	}
-	done := s.inputs().done
-	if done == nil { // a context that is never cancelled, such as Background
-		return nil
-	}
-	select {
-	case <-done:
+	// A nil done is a context that is never cancelled, such as Background.
+	if done := s.inputs().done; done != nil && closed(done) {
 		return s.notStarted()
-	default:
-		return nil
 	}
+	return nil
 }
 
 func (s *Scope) notStarted() error { return fmt.Errorf("not started: %w", s.ctxErr()) }
