@@ -181,7 +181,12 @@ func (c *Container) openHTTP(w http.ResponseWriter, r *http.Request, parent cont
 	hs.tw.ResponseWriter = w
 	s := &hs.Scope
 	s.c = c
-	s.open = inputs{ctx: &hs.ctx, done: hs.ctx.Done(), req: r, w: &hs.tw}
+	// Field by field: copying a whole inputs into the heap object would
+	// pay a bulk write barrier while the garbage collector marks.
+	s.open.ctx = &hs.ctx
+	s.open.done = hs.ctx.Done()
+	s.open.req = r
+	s.open.w = &hs.tw
 	s.start(cancel)
 	return hs
 }
@@ -239,14 +244,15 @@ type exchange struct {
 	outer *inputs
 }
 
-// begin joins the request's Scope, or opens one.
-func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
+// begin joins the request's Scope, or opens one, and sets up x, which is
+// zero: filled in place rather than returned, as the exchange is large.
+func (h *handler) begin(x *exchange, w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	// Only an HTTP Scope is joined: one of another Kind (a job, an RPC
 	// whose context reached an in-process handler) has its own inputs and
 	// outcome, and Finish here would commit its transaction early.
 	if hs, ok := ctx.Value(scopeKey{}).(*httpScope); ok && hs.c == h.c && (hs.ofKind() == nil || hs.ofKind().name == httpKindName) {
-		x := exchange{hs: hs, s: &hs.Scope, ctx: ctx, r: r, w: w}
+		x.hs, x.s, x.ctx, x.r, x.w = hs, &hs.Scope, ctx, r, w
 		if tw, ok := w.(*trackWriter); ok && tw == &hs.tw {
 			x.tw = tw
 		} else if h.needW {
@@ -261,10 +267,10 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 			x.outer = cur
 			x.s.in.Store(&inputs{ctx: ctx, done: ctx.Done(), req: r, w: x.w})
 		}
-		return x
+		return
 	}
 	hs := h.c.openHTTP(w, r, r.Context())
-	x := exchange{hs: hs, s: &hs.Scope, ctx: &hs.ctx, r: r, w: w, owned: true}
+	x.hs, x.s, x.ctx, x.r, x.w, x.owned = hs, &hs.Scope, &hs.ctx, r, w, true
 	if h.needReq {
 		x.r = r.WithContext(&hs.ctx)
 		hs.open.req = x.r // before anything else can see the Scope
@@ -273,13 +279,13 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request) exchange {
 		x.tw = &hs.tw
 		x.w = x.tw
 	}
-	return x
 }
 
 // ServeHTTP serves one request: requirements, then fn or next, then the
 // BeforeResponse cleanups, then the response, then the other cleanups.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	x := h.begin(w, r)
+	var x exchange
+	h.begin(&x, w, r)
 	finished := false
 	defer func() {
 		if !finished {

@@ -38,7 +38,8 @@ func TestHandlerDerivesOnlyWhatItsGraphUses(t *testing.T) {
 
 			r := httptest.NewRequest("GET", "/", nil)
 			w := httptest.NewRecorder()
-			x := h.begin(w, r)
+			var x exchange
+			h.begin(&x, w, r)
 			defer x.end()
 			assert.Equal(t, tt.req, x.r != r, "derived a request")
 			assert.Equal(t, tt.write, x.tw != nil, "tracked the writer")
