@@ -4,6 +4,8 @@ package depend
 
 import (
 	"reflect"
+	"runtime"
+	"strings"
 	"sync/atomic"
 	"unsafe"
 )
@@ -386,11 +388,28 @@ const (
 	chanClosed   = chanElemsize + 4 // a uint32 after the uint16 elemsize
 )
 
-// chanLayoutKnown is whether the runtime's channels have the layout above,
-// found once by probeChanLayout when the package initialises and never
-// changed: a fact about the running binary, like a constant. When it is
-// false, closed falls back to a select.
-var chanLayoutKnown = probeChanLayout()
+// chanLayoutKnown is whether the runtime is of a release whose channels
+// are known to have the layout above, and shows it: found once when the
+// package initialises and never changed, a fact about the running binary,
+// like a constant. When it is false, closed falls back to a select. A
+// newer release is not trusted on the probe alone, which could pass if
+// the closed word came to hold other flags too; TestChanLayoutKnown
+// fails on it, so that its layout gets checked.
+var chanLayoutKnown = testedRelease(runtime.Version()) && probeChanLayout()
+
+// testedRelease reports whether the Go version v (runtime.Version) is one
+// of the releases whose runtime.hchan closed was checked against: 1.26
+// and 1.27.
+func testedRelease(v string) bool {
+	minor, ok := strings.CutPrefix(v, "go1.")
+	if !ok {
+		return false // a development build ("devel ...")
+	}
+	if i := strings.IndexFunc(minor, func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		minor = minor[:i] // "27" of "27.3" or "27rc1"
+	}
+	return minor == "26" || minor == "27"
+}
 
 // closed reports whether done, a channel that is closed and never sent on
 // (a context's Done), is closed: what a select with a default case tells,

@@ -177,6 +177,17 @@ func TestChanLayoutKnown(t *testing.T) {
 	require.True(t, chanLayoutKnown, "runtime.hchan changed: closed falls back to a select")
 }
 
+// TestTestedRelease checks which Go versions closed trusts its probe on.
+func TestTestedRelease(t *testing.T) {
+	for v, want := range map[string]bool{
+		"go1.26": true, "go1.26.8": true, "go1.27.3": true, "go1.27rc1": true,
+		"go1.25.1": false, "go1.28": false, "go1.260": false, "go2.0": false,
+		"devel go1.28-abcdef Mon Jan 1": false, "": false,
+	} {
+		assert.Equal(t, want, testedRelease(v), v)
+	}
+}
+
 // TestClosedAgreesWithSelect checks closed against a select, the check it
 // stands in for, on open and closed channels, and while another goroutine
 // closes the channel.
