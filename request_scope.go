@@ -267,17 +267,19 @@ func (s *Scope) resolveType(t reflect.Type) (v any, err error) {
 		}
 		s.c.hotDeps.store(t, d) // the graph is sealed: d is final
 	}
-	// A lean resolution in this frame; a lean Scope has no observer whose
-	// panic to raise. settle does nothing for the general path.
-	var r resolution
-	defer s.settle(&r, &err)
-	if s.lean {
-		v, err = s.value(&r, &d)
-	} else {
+	if !s.lean {
 		v, err = s.value(nil, &d)
 		s.raiseObserverPanic()
+		if err != nil {
+			return nil, publicError(err)
+		}
+		return v, nil
 	}
-	if err != nil {
+	// A lean resolution, in this frame; a lean Scope has no observer
+	// whose panic to raise.
+	var r resolution
+	defer s.settle(&r, &err)
+	if v, err = s.value(&r, &d); err != nil {
 		return nil, publicError(err)
 	}
 	return v, nil
