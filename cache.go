@@ -154,7 +154,7 @@ func (s *Scope) buildLean(r *resolution, sl *slot, p *provider) (v any, err erro
 		var args [maxWords]word
 		if args, err = s.words(r, p.deps, nil); err == nil {
 			// started, in this frame: p is Scoped
-			if done := s.inputs().done; done != nil && closed(done) {
+			if closed(s.inputs().done) {
 				err = s.notStarted()
 			}
 			if err == nil {

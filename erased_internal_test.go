@@ -210,6 +210,8 @@ func TestClosedAgreesWithSelect(t *testing.T) {
 		cancel()
 	}
 
+	assert.False(t, closed(context.Background().Done()), "a context that cannot end")
+
 	done := make(chan struct{})
 	go close(done)
 	for !closed(done) { // under -race: the load is atomic, the close the runtime's

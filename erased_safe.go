@@ -54,9 +54,9 @@ func (*Scope) buildDirect(*resolution, *provider) (any, error) {
 }
 
 // closed reports whether done, a channel that is closed and never sent on
-// (a context's Done), is closed.
+// (a context's Done), is closed; a nil done never is.
 func closed(done <-chan struct{}) bool {
-	select {
+	select { // a nil channel is never ready
 	case <-done:
 		return true
 	default:

@@ -419,8 +419,7 @@ func (s *Scope) started(p *provider) error {
 	if p.life == Singleton {
 		return nil
 	}
-	// A nil done is a context that is never cancelled, such as Background.
-	if done := s.inputs().done; done != nil && closed(done) {
+	if closed(s.inputs().done) {
 		return s.notStarted()
 	}
 	return nil
